@@ -1,0 +1,19 @@
+//! The hand-written runtime that pbgen-generated crates link against.
+//!
+//! Generated code reaches everything through [`codegen`]. The filter language lives in [`filter`] and the
+//! table descriptions in [`schema`]; both build without the `server` feature, so the generator checks API
+//! rules with the same parser the server uses.
+
+pub mod filter;
+pub mod schema;
+#[cfg(feature = "server")]
+pub mod types;
+
+/// The one import surface for generated code: re-exports, so generated crates depend on this crate only.
+#[cfg(feature = "server")]
+pub mod codegen {
+    pub use crate::schema::{Column, Table, TableKind};
+    pub use crate::types::{GeoPoint, empty_as_none, number};
+    pub use serde;
+    pub use serde_json;
+}
