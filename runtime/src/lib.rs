@@ -1,6 +1,6 @@
 //! The hand-written runtime that pbgen-generated crates link against.
 //!
-//! Generated code reaches everything through [`codegen`]. The filter language lives in [`filter`] and the
+//! Generated code reaches everything through `codegen` (with the `server` feature). The filter language lives in [`filter`] and the
 //! table descriptions in [`schema`]; both build without the `server` feature, so the generator checks API
 //! rules with the same parser the server uses.
 

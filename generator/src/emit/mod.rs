@@ -43,6 +43,11 @@ impl Target {
     }
 }
 
+/// The `CREATE TABLE`/`CREATE VIEW` statement for a collection, as PocketBase writes it.
+pub fn sql_create(c: &crate::ir::Collection) -> String {
+    sql::create(c)
+}
+
 /// Every file of the generated crate.
 pub fn emit(ir: &Ir, target: &Target) -> Result<FileSet, Errors> {
     let mut files = FileSet::default();

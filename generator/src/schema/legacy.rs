@@ -214,7 +214,8 @@ fn auth_fields(options: &Map<String, Value>) -> [Value; 6] {
     ]
 }
 
-/// The v0.23 auth keys derived from legacy options (token durations use the v0.23 defaults).
+/// The v0.23 auth keys derived from legacy options. Token durations are v0.22's defaults, which the upgrade
+/// carries over from the old settings (a schema export does not include settings).
 fn auth_options(options: &Map<String, Value>) -> Map<String, Value> {
     let mut identity_fields = Vec::new();
     if to_bool(options.get("allowEmailAuth")) {
@@ -233,11 +234,13 @@ fn auth_options(options: &Map<String, Value>) -> Map<String, Value> {
         "manageRule": manage_rule,
         "passwordAuth": { "enabled": !identity_fields.is_empty(), "identityFields": identity_fields },
         "oauth2": { "enabled": false },
-        "authToken": { "duration": 604800 },
+        "mfa": { "enabled": false, "duration": 600, "rule": "" },
+        "otp": { "enabled": false, "duration": 180, "length": 8 },
+        "authToken": { "duration": 1_209_600 },
         "passwordResetToken": { "duration": 1800 },
         "emailChangeToken": { "duration": 1800 },
-        "verificationToken": { "duration": 259200 },
-        "fileToken": { "duration": 180 },
+        "verificationToken": { "duration": 604_800 },
+        "fileToken": { "duration": 120 },
     });
     match value {
         Value::Object(map) => map,

@@ -17,13 +17,16 @@
 //! * Numbers are digits with an optional leading `-` and at most one `.` (no exponent).
 //! * Strings use `'` or `"`; a backslash escapes only that quote, other backslashes are kept.
 //! * `//` starts a comment up to the end of the line. Whitespace is space, tab and `\n` only.
+//!   Kept fexpr quirk: inside parentheses a `'`, `"`, `(` or `)` in a comment still counts, because
+//!   fexpr matches the parentheses before it looks for comments (`(a = 1 // it's\n)` is an error).
 //! * Functions: `geoDistance(lonA, latA, lonB, latB)` and `strftime(format, [value, modifiers…])`.
 //!
 //! Where we are deliberately stricter than PocketBase (so a rule that passes here is one PocketBase
 //! accepts, but not the other way round for these odd inputs):
 //! * `a = (b = 1)` and `(a = 1) (b = 2)` are errors; fexpr silently drops `a =` or reuses the previous
 //!   join operator.
-//! * A NUL byte is an error; fexpr treats it as the end of the input and ignores the rest.
+//! * A NUL byte is an error; fexpr reads NUL as its end-of-input marker, so depending on where it is
+//!   it silently separates tokens or ends the filter early (`(a=1)\0junk` means `a=1` there).
 //! * Segments must be non-empty (`a..b`) and only the last may carry a modifier; unknown modifiers,
 //!   functions, `@` identifiers and `#` identifiers are rejected at parse time rather than when the
 //!   SQL is built. `@request.data` (renamed to `@request.body` in 0.23) is rejected with a hint.

@@ -80,7 +80,8 @@ fn request(text: &str, tail: Option<&str>, offset: usize) -> Result<Operand, Par
         "context" => return Ok(path(PathRoot::RequestContext, Vec::new(), None, text, offset)),
         _ => {}
     }
-    let root = match kind.split(':').next().unwrap_or(kind) {
+    let base = kind.split(':').next().unwrap_or(kind);
+    let root = match base {
         "auth" => PathRoot::RequestAuth,
         "body" => PathRoot::RequestBody,
         "query" => PathRoot::RequestQuery,
@@ -93,9 +94,12 @@ fn request(text: &str, tail: Option<&str>, offset: usize) -> Result<Operand, Par
         }
         _ => return err(tail_offset, format!("unknown request field {text:?}: {REQUEST_HINT}")),
     };
-    let Some(fields) = fields.filter(|_| !kind.contains(':')) else {
-        return err(offset, format!("{text:?} needs a field name, e.g. @request.{kind}.id"));
+    let Some(fields) = fields else {
+        return err(offset, format!("{text:?} needs a field name, e.g. @request.{base}.id"));
     };
+    if kind != base {
+        return err(tail_offset + base.len(), format!("{text:?}: a modifier is only allowed on the last segment"));
+    }
     let (segments, modifier) = segments(fields, tail_offset + kind.len() + 1)?;
     Ok(path(root, segments, modifier, text, offset))
 }

@@ -278,7 +278,8 @@ fn request_and_collection_paths() {
 fn bad_paths() {
     err_at("@request.data.x = 1", 9, "renamed to @request.body");
     err_at("@request.auth = 1", 0, "needs a field name");
-    err_at("@request.auth:isset = 1", 0, "needs a field name");
+    err_at("@request.auth:isset = 1", 0, "needs a field name, e.g. @request.auth.id");
+    err_at("@request.auth:each.id = 1", 13, "only allowed on the last segment");
     err_at("@request = 1", 0, "needs a field");
     err_at("@request.foo.x = 1", 9, "unknown request field");
     err_at("@request.method.x = 1", 0, "take no fields or modifiers");
@@ -499,7 +500,7 @@ fn display_is_canonical() {
 // ---------------------------------------------------------------------------------------------------
 // Real rules
 
-/// Rules taken from /work/shared/corpus (real public schemas), so the test runs without the corpus too.
+/// Rules taken from shared/corpus (real public schemas), so the test runs without the corpus too.
 const REAL_RULES: &[&str] = &[
     "@request.auth.id != \"\"\n&& @request.body.club:changed = false\n&& (@request.body.club.admins.id ?= @request.body.board_member.id || @request.body.board_member:changed = false)\n&& (club.admins.id ?= @request.auth.id // club admins may edit\n  || member.id = @request.auth.id) // or you can edit your own",
     "@request.auth.id != \"\" \n\n&& \n\n(\n  (id = @request.auth.id && @request.body.club:isset = false && @request.body.teams:isset = false) // user editing themselves, no setting team and club info \n  \n|| // editing user is Club admin\n  \n    (club.admins.id ?= @request.auth.id \n      && \n    (@request.body.club.admins.id ?= @request.auth.id || @request.body.club:isset = false)\n    ) // club admins can only add users to their own club\n  \n|| // editing user is Team admin for a team the user is a member of\n    (@request.body.club:isset = false\n      && (club.id ?= @request.body.teams.club || club.id ?= teams.club)\n      &&\n      (@request.body.teams.admins.id ?= @request.auth.id \n        || teams.admins.id ?= @request.auth.id\n      ) // team admins can only add users to their own teams\n    )\n)",
@@ -551,7 +552,9 @@ fn collect_rules(value: &serde_json::Value, out: &mut Vec<String>) {
 /// set `PBGEN_CORPUS_DIR` to point elsewhere. A missing directory fails the test rather than skipping.
 #[test]
 fn corpus_rules_parse() {
-    let dir = std::env::var("PBGEN_CORPUS_DIR").unwrap_or_else(|_| "/work/shared/corpus".into());
+    // CI clones the repository with `shared/` beside it.
+    let default = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus");
+    let dir = std::env::var("PBGEN_CORPUS_DIR").unwrap_or_else(|_| default.into());
     let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("corpus dir {dir}: {e} (set PBGEN_CORPUS_DIR)"));
     let mut files = 0;
     let mut rules = Vec::new();

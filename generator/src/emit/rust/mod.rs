@@ -33,7 +33,25 @@ pub fn emit(ir: &Ir, target: &Target, files: &mut FileSet) -> Result<(), Errors>
 /// The one formatting choke point: tokens -> syn::File -> prettyplease, behind the @generated header.
 fn format(tokens: TokenStream, header: &str) -> Result<String, syn::Error> {
     let file: syn::File = syn::parse2(tokens)?;
-    Ok(format!("// {header}\n{}", prettyplease::unparse(&file)))
+    Ok(format!("// {header}\n{}", space_out_items(&prettyplease::unparse(&file))))
+}
+
+/// A blank line between top-level items, which prettyplease does not put in (progenitor does the same).
+/// Only lines at column 0 are looked at; string literals never span lines in our output (quote escapes `\n`).
+fn space_out_items(code: &str) -> String {
+    let mut out = String::with_capacity(code.len() + code.len() / 16);
+    let mut prev = "";
+    for line in code.lines() {
+        let item_ended = prev == "}" || (prev.ends_with(';') && !prev.starts_with(char::is_whitespace));
+        let after_inner_docs = prev.starts_with("//!") && !line.starts_with("//!");
+        if !line.is_empty() && !line.starts_with(char::is_whitespace) && (item_ended || after_inner_docs) {
+            out.push('\n');
+        }
+        out.push_str(line);
+        out.push('\n');
+        prev = line;
+    }
+    out
 }
 
 /// The file name for a module ident (`r#type` lives in `type.rs`).

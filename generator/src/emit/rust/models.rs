@@ -102,7 +102,8 @@ fn inputs(c: &Collection) -> TokenStream {
             quote! { #doc #attrs pub #name: Option<#ty>, }
         }
     });
-    let update_fields = writable.iter().map(|f| {
+    // The primary key cannot change (PocketBase: `validation_pk_change`).
+    let update_fields = writable.iter().filter(|f| f.name != "id").map(|f| {
         let (ty, _) = rust_type(f, true);
         let name = ident(&f.ident);
         let doc = input_doc(f);
@@ -222,10 +223,12 @@ fn describe(ir: &Ir, f: &Field) -> String {
         parts.push("hidden".into());
     }
     match &f.ty {
+        FieldType::Text(t) if t.max > 0 && t.min == t.max => parts.push(format!("exactly {} characters", t.max)),
         FieldType::Text(t) if t.max > 0 => parts.push(format!("{} to {} characters", t.min, t.max)),
         FieldType::Text(t) if t.min > 0 => parts.push(format!("at least {} characters", t.min)),
         FieldType::Number(n) if n.only_int => parts.push("integer".into()),
-        FieldType::Select(s) => parts.push(format!("at most {} of {} values", s.max_select.max(1), s.values.len())),
+        FieldType::Select(s) if s.max_select <= 1 => parts.push(format!("one of {} values", s.values.len())),
+        FieldType::Select(s) => parts.push(format!("up to {} of {} values", s.max_select, s.values.len())),
         FieldType::File(file) if file.max_select > 1 => parts.push(format!("up to {} file names", file.max_select)),
         FieldType::File(_) => parts.push("a file name".into()),
         FieldType::Relation(r) => {
