@@ -105,13 +105,18 @@ impl Diagnostics {
         self.items.extend(other.items);
     }
 
-    /// `Ok(value)` when nothing was reported, otherwise every problem in input order.
-    pub fn finish<T>(self, value: T) -> Result<T, Errors> {
-        if self.items.is_empty() { Ok(value) } else { Err(Errors(self.items)) }
+    /// `Ok(value)` when nothing was reported, otherwise every problem, ordered by path (stable, so problems
+    /// at the same path keep the order they were found in).
+    pub fn finish<T>(mut self, value: T) -> Result<T, Errors> {
+        if self.items.is_empty() {
+            return Ok(value);
+        }
+        self.items.sort_by(|a, b| a.path.cmp(&b.path));
+        Err(Errors(self.items))
     }
 }
 
-/// The problems that stopped generation, in the order they were found (input order).
+/// The problems that stopped generation, ordered by path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Errors(pub Vec<Diagnostic>);
 

@@ -3,7 +3,7 @@
 //! Works in passes so that every collection's names are known before fields refer to them and every
 //! field is known before rules refer to it. Every problem is collected; nothing stops at the first one.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::naming::{Scope, snake_ident, type_ident};
 use super::{Collection, Field, FieldType, Index, Ir, Relation, Rule, Rules, Select, SelectValue, index, rules};
@@ -56,11 +56,17 @@ pub fn lower(schema: &Schema) -> Result<Ir, Errors> {
         colls.iter().enumerate().flat_map(|(i, c)| [(c.id.as_str(), i), (c.name.as_str(), i)]).collect();
     let all_fields: Vec<Vec<Field>> =
         inputs.iter().zip(&colls).map(|(input, c)| fields(input, c, &lookup, &mut diags)).collect();
+    // Fields that failed to lower: rules that go through them are not reported a second time.
+    let mut broken = BTreeSet::new();
+    for (i, (input, fields)) in inputs.iter().zip(&all_fields).enumerate() {
+        let lowered = |name: &str| fields.iter().any(|f| f.name == name);
+        broken.extend(input.collection.fields.iter().filter(|f| !lowered(&f.name)).map(|f| (i, f.name.clone())));
+    }
     for (c, fields) in colls.iter_mut().zip(all_fields) {
         c.fields = fields;
     }
     let lowered_rules: Vec<Rules> =
-        inputs.iter().enumerate().map(|(i, input)| collection_rules(input, &colls, i, &mut diags)).collect();
+        inputs.iter().enumerate().map(|(i, input)| collection_rules(input, &colls, &broken, i, &mut diags)).collect();
     for (c, rules) in colls.iter_mut().zip(lowered_rules) {
         c.rules = rules;
     }
@@ -367,10 +373,16 @@ fn select(
 }
 
 /// Pass 3: rules, which may name fields of any collection.
-fn collection_rules(input: &Input, colls: &[Collection], this: usize, diags: &mut Diagnostics) -> Rules {
+fn collection_rules(
+    input: &Input,
+    colls: &[Collection],
+    broken: &BTreeSet<(usize, String)>,
+    this: usize,
+    diags: &mut Diagnostics,
+) -> Rules {
     let c = &*input.collection;
     let path = input.path();
-    let mut rule = |key: &str, source: Option<&str>| match rules::lower_rule(source, colls, this) {
+    let mut rule = |key: &str, source: Option<&str>| match rules::lower_rule(source, colls, broken, this) {
         Ok(rule) => rule,
         Err(errors) => {
             for e in errors {

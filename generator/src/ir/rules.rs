@@ -1,6 +1,8 @@
 //! API rules: parsed with the runtime's filter parser and checked against the schema when `gen` runs, so
 //! a typo in a rule is a generation error with its path, not a 400 at run time.
 
+use std::collections::BTreeSet;
+
 use pbgen_runtime::filter::{self, Modifier, Path, PathRoot};
 
 use super::{Collection, CollectionType, FieldType, Rule};
@@ -12,7 +14,13 @@ const AUTH_BODY_EXTRAS: &[&str] = &["passwordConfirm", "oldPassword"];
 
 /// Parses `source` (`None` = superusers only, `""` = public) and checks every path in it.
 /// Errors are human-readable sentences; the caller adds the schema path.
-pub fn lower_rule(source: Option<&str>, colls: &[Collection], this: usize) -> Result<Rule, Vec<String>> {
+/// `broken` holds `(collection, field)` pairs that failed to lower; paths through them are not reported again.
+pub fn lower_rule(
+    source: Option<&str>,
+    colls: &[Collection],
+    broken: &BTreeSet<(usize, String)>,
+    this: usize,
+) -> Result<Rule, Vec<String>> {
     let Some(source) = source else { return Ok(Rule::SuperusersOnly) };
     if source.trim().is_empty() {
         return Ok(Rule::Public);
@@ -20,119 +28,128 @@ pub fn lower_rule(source: Option<&str>, colls: &[Collection], this: usize) -> Re
     let expr = filter::parse(source).map_err(|e| vec![format!("invalid rule: {e}")])?;
     let errors: Vec<String> = expr
         .paths()
-        .filter_map(|p| check_path(p, colls, this).err().map(|e| format!("{e} (at offset {})", p.span.offset)))
+        .filter_map(|p| {
+            Walker { colls, broken }.check_path(p, this).err().map(|e| format!("{e} (at offset {})", p.span.offset))
+        })
         .collect();
     if errors.is_empty() { Ok(Rule::Expr { source: source.to_owned(), expr: Box::new(expr) }) } else { Err(errors) }
 }
 
-fn check_path(path: &Path, colls: &[Collection], this: usize) -> Result<(), String> {
-    let request_only = matches!(path.modifier, Some(Modifier::Isset | Modifier::Changed));
-    let segs = &path.segments;
-    match &path.root {
-        PathRoot::Field => {
-            if request_only {
-                return Err(format!("`:{}` applies only to @request.* values", modifier_name(path)));
+/// Resolves paths against the schema.
+struct Walker<'a> {
+    colls: &'a [Collection],
+    broken: &'a BTreeSet<(usize, String)>,
+}
+
+impl Walker<'_> {
+    fn check_path(&self, path: &Path, this: usize) -> Result<(), String> {
+        let colls = self.colls;
+        let request_only = matches!(path.modifier, Some(Modifier::Isset | Modifier::Changed));
+        let segs = &path.segments;
+        match &path.root {
+            PathRoot::Field | PathRoot::Collection { .. } if request_only => {
+                Err(format!("`:{}` applies only to @request.* values", modifier_name(path)))
             }
-            walk(colls, this, segs, &[])
-        }
-        PathRoot::RequestBody => {
-            if matches!(path.modifier, Some(Modifier::Isset | Modifier::Changed)) && segs.len() == 1 {
-                return known_field(colls, this, &segs[0], body_extras(&colls[this]));
+            PathRoot::Field => self.walk(this, segs, &[]),
+            PathRoot::RequestBody => {
+                let extras = body_extras(&colls[this]);
+                if request_only && segs.len() == 1 {
+                    return self.known_field(this, &segs[0], extras);
+                }
+                self.walk(this, segs, extras)
             }
-            walk(colls, this, segs, body_extras(&colls[this]))
+            PathRoot::RequestAuth => self.check_auth_path(segs),
+            PathRoot::RequestQuery | PathRoot::RequestHeaders | PathRoot::RequestMethod | PathRoot::RequestContext => {
+                Ok(())
+            }
+            PathRoot::Collection { name, .. } => {
+                let target = colls
+                    .iter()
+                    .position(|c| &c.name == name || &c.id == name)
+                    .ok_or_else(|| format!("@collection.{name}: unknown collection {name:?}"))?;
+                self.walk(target, segs, &[])
+            }
         }
-        PathRoot::RequestAuth => check_auth_path(colls, segs),
-        PathRoot::RequestQuery | PathRoot::RequestHeaders | PathRoot::RequestMethod | PathRoot::RequestContext => {
+    }
+
+    /// `@request.auth.x...` is valid when `x` is an auth record's virtual name or a field of some auth
+    /// collection through which the rest of the path resolves.
+    fn check_auth_path(&self, segs: &[String]) -> Result<(), String> {
+        let Some(first) = segs.first() else { return Ok(()) };
+        if segs.len() == 1 && AUTH_VIRTUALS.contains(&first.as_str()) {
+            return Ok(());
+        }
+        let mut first_error = None;
+        for (i, c) in self.colls.iter().enumerate().filter(|(_, c)| c.kind == CollectionType::Auth) {
+            if c.field(first).is_some() || self.broken.contains(&(i, first.clone())) {
+                match self.walk(i, segs, &[]) {
+                    Ok(()) => return Ok(()),
+                    Err(e) => first_error = first_error.or(Some(e)),
+                }
+            }
+        }
+        Err(first_error.unwrap_or_else(|| format!("@request.auth.{first}: no auth collection has a field {first:?}")))
+    }
+
+    fn known_field(&self, at: usize, name: &str, extras: &[&str]) -> Result<(), String> {
+        let coll = &self.colls[at];
+        if extras.contains(&name) || coll.field(name).is_some() || self.broken.contains(&(at, name.to_owned())) {
             Ok(())
+        } else {
+            Err(unknown_field(coll, name))
         }
-        PathRoot::Collection { name, .. } => {
-            if request_only {
-                return Err(format!("`:{}` applies only to @request.* values", modifier_name(path)));
+    }
+
+    /// Follows `segs` from collection `at`: relations and back-relations (`coll_via_field`) hop to another
+    /// collection, a json field takes any sub-path, a geoPoint takes `lon` or `lat`. A field that failed to
+    /// lower ends the walk without a second error.
+    fn walk(&self, mut at: usize, segs: &[String], extras: &[&str]) -> Result<(), String> {
+        let colls = self.colls;
+        for (i, seg) in segs.iter().enumerate() {
+            let last = i + 1 == segs.len();
+            if i == 0 && last && extras.contains(&seg.as_str()) {
+                return Ok(());
             }
-            let target = colls
-                .iter()
-                .position(|c| &c.name == name || &c.id == name)
-                .ok_or_else(|| format!("@collection.{name}: unknown collection {name:?}"))?;
-            walk(colls, target, segs, &[])
+            if let Some((coll_name, field_name)) = seg.split_once("_via_") {
+                at = back_relation(colls, at, coll_name, field_name)?;
+                continue;
+            }
+            if self.broken.contains(&(at, seg.clone())) {
+                return Ok(());
+            }
+            let coll = &colls[at];
+            let field = coll.field(seg).ok_or_else(|| unknown_field(coll, seg))?;
+            if last {
+                return Ok(());
+            }
+            match &field.ty {
+                FieldType::Relation(r) => at = r.target,
+                FieldType::Json(_) => return Ok(()),
+                FieldType::GeoPoint => {
+                    let sub = &segs[i + 1];
+                    return if (sub == "lon" || sub == "lat") && i + 2 == segs.len() {
+                        Ok(())
+                    } else {
+                        Err(format!("{:?}.{sub}: a geoPoint has only `lon` and `lat`", field.name))
+                    };
+                }
+                other => {
+                    return Err(format!(
+                        "{:?} in collection {:?} is a {} field, so it has no {:?}",
+                        field.name,
+                        coll.name,
+                        other.type_name(),
+                        segs[i + 1]
+                    ));
+                }
+            }
         }
+        Ok(())
     }
 }
 
 fn body_extras(c: &Collection) -> &'static [&'static str] {
     if c.kind == CollectionType::Auth { AUTH_BODY_EXTRAS } else { &[] }
-}
-
-/// `@request.auth.x...` is valid when `x` is an auth record's virtual name or a field of some auth collection
-/// through which the rest of the path resolves.
-fn check_auth_path(colls: &[Collection], segs: &[String]) -> Result<(), String> {
-    let Some(first) = segs.first() else { return Ok(()) };
-    if segs.len() == 1 && AUTH_VIRTUALS.contains(&first.as_str()) {
-        return Ok(());
-    }
-    let mut first_error = None;
-    for (i, c) in colls.iter().enumerate().filter(|(_, c)| c.kind == CollectionType::Auth) {
-        if c.field(first).is_some() {
-            match walk(colls, i, segs, &[]) {
-                Ok(()) => return Ok(()),
-                Err(e) => first_error = first_error.or(Some(e)),
-            }
-        }
-    }
-    Err(first_error.unwrap_or_else(|| format!("@request.auth.{first}: no auth collection has a field {first:?}")))
-}
-
-fn known_field(colls: &[Collection], at: usize, name: &str, extras: &[&str]) -> Result<(), String> {
-    if extras.contains(&name) || colls[at].field(name).is_some() {
-        Ok(())
-    } else {
-        Err(unknown_field(&colls[at], name))
-    }
-}
-
-/// Follows `segs` from collection `at`: relations and back-relations (`coll_via_field`) hop to another
-/// collection, a json field takes any sub-path, a geoPoint takes `lon` or `lat`.
-fn walk(colls: &[Collection], mut at: usize, segs: &[String], extras: &[&str]) -> Result<(), String> {
-    let mut i = 0;
-    while i < segs.len() {
-        let seg = &segs[i];
-        let last = i + 1 == segs.len();
-        if i == 0 && extras.contains(&seg.as_str()) && last {
-            return Ok(());
-        }
-        if let Some((coll_name, field_name)) = seg.split_once("_via_") {
-            at = back_relation(colls, at, coll_name, field_name)?;
-            i += 1;
-            continue;
-        }
-        let coll = &colls[at];
-        let field = coll.field(seg).ok_or_else(|| unknown_field(coll, seg))?;
-        if last {
-            return Ok(());
-        }
-        match &field.ty {
-            FieldType::Relation(r) => at = r.target,
-            FieldType::Json(_) => return Ok(()),
-            FieldType::GeoPoint => {
-                let sub = &segs[i + 1];
-                return if (sub == "lon" || sub == "lat") && i + 2 == segs.len() {
-                    Ok(())
-                } else {
-                    Err(format!("{:?}.{sub}: a geoPoint has only `lon` and `lat`", field.name))
-                };
-            }
-            other => {
-                return Err(format!(
-                    "{:?} in collection {:?} is a {} field, so it has no {:?}",
-                    field.name,
-                    coll.name,
-                    other.type_name(),
-                    segs[i + 1]
-                ));
-            }
-        }
-        i += 1;
-    }
-    Ok(())
 }
 
 fn back_relation(colls: &[Collection], at: usize, coll_name: &str, field_name: &str) -> Result<usize, String> {
