@@ -64,13 +64,13 @@ pub fn run(cli: Cli) -> i32 {
     let mut files = FileSet::default();
     let mut status = OK;
     for job in &jobs {
-        let generated = match schema::load_path(&job.schema) {
+        let generated = match schema::read_path(&job.schema) {
             Err(LoadError::Io(e)) => {
                 eprintln!("error: {e}");
                 return USAGE;
             }
             Err(LoadError::Schema(errors)) => Err(errors),
-            Ok(schema) => crate::generate(&schema, &job.target),
+            Ok((schema, problems)) => crate::generate_with(&schema, problems, &job.target),
         };
         match generated {
             Ok(set) => files.0.extend(set.0.into_iter().map(|(rel, c)| (format!("{}{rel}", job.prefix), c))),

@@ -105,13 +105,13 @@ impl Diagnostics {
         self.items.extend(other.items);
     }
 
-    /// `Ok(value)` when nothing was reported, otherwise every problem, ordered by path (stable, so problems
-    /// at the same path keep the order they were found in).
+    /// `Ok(value)` when nothing was reported, otherwise every problem grouped by collection in input order;
+    /// within a collection problems keep the order they were found in (names, fields, rules, indexes).
     pub fn finish<T>(mut self, value: T) -> Result<T, Errors> {
         if self.items.is_empty() {
             return Ok(value);
         }
-        self.items.sort_by(|a, b| a.path.cmp(&b.path));
+        self.items.sort_by(|a, b| a.path.0.first().cmp(&b.path.0.first()));
         Err(Errors(self.items))
     }
 }

@@ -16,6 +16,12 @@ pub use emit::{FileSet, Target};
 
 /// Schema -> files, with every problem in the schema reported at once.
 pub fn generate(schema: &schema::Schema, target: &Target) -> Result<FileSet, Errors> {
-    let ir = ir::lower(schema)?;
+    generate_with(schema, diag::Diagnostics::default(), target)
+}
+
+/// Like [`generate`] for a schema that loaded with `problems` ([`schema::read_path`]): the rest is still
+/// checked, so one run reports everything.
+pub fn generate_with(schema: &schema::Schema, problems: diag::Diagnostics, target: &Target) -> Result<FileSet, Errors> {
+    let ir = ir::lower_with(schema, problems)?;
     emit::emit(&ir, target)
 }

@@ -1,7 +1,18 @@
 //! Reading the name and kind out of an index statement, so bad ones fail at `gen` and not at start-up.
 
-/// `CREATE [UNIQUE] INDEX [IF NOT EXISTS] name ON table (...)` -> (name, unique, table).
-pub fn parse(sql: &str) -> Result<(String, bool, String), String> {
+/// What an index statement says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexDef {
+    pub name: String,
+    pub unique: bool,
+    pub table: String,
+    /// The leading identifier of each indexed term (`username COLLATE NOCASE` -> `username`); empty for
+    /// an expression term such as `lower(x)`.
+    pub columns: Vec<String>,
+}
+
+/// Parses `CREATE [UNIQUE] INDEX [IF NOT EXISTS] name ON table (terms) [WHERE ...]`.
+pub fn parse(sql: &str) -> Result<IndexDef, String> {
     let mut rest = sql.trim_start();
     if !eat(&mut rest, "CREATE") {
         return Err("an index must start with CREATE [UNIQUE] INDEX".into());
@@ -19,10 +30,50 @@ pub fn parse(sql: &str) -> Result<(String, bool, String), String> {
         return Err("expected ON <table> after the index name".into());
     }
     let (table, after) = identifier(rest).ok_or("expected the table name after ON")?;
-    if !after.trim_start().starts_with('(') {
-        return Err("expected the indexed columns in parentheses after the table name".into());
+    let terms = after
+        .trim_start()
+        .strip_prefix('(')
+        .and_then(|inner| top_level_close(inner).map(|end| &inner[..end]))
+        .ok_or("expected the indexed columns in parentheses after the table name")?;
+    let columns = split_top_level(terms)
+        .into_iter()
+        .map(|term| match identifier(term.trim()) {
+            Some((column, rest)) if !rest.trim_start().starts_with('(') => column,
+            _ => String::new(),
+        })
+        .collect();
+    Ok(IndexDef { name, unique, table, columns })
+}
+
+/// The position of the `)` that closes an already opened parenthesis.
+fn top_level_close(s: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth == 0 => return Some(i),
+            ')' => depth -= 1,
+            _ => {}
+        }
     }
-    Ok((name, unique, table))
+    None
+}
+
+fn split_top_level(s: &str) -> Vec<&str> {
+    let (mut parts, mut depth, mut start) = (Vec::new(), 0usize, 0);
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                parts.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&s[start..]);
+    parts
 }
 
 /// Consumes the keyword `w` (case-insensitive, whole word) and the spaces after it.
@@ -54,19 +105,29 @@ fn identifier(s: &str) -> Option<(String, &str)> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse;
+    use super::{IndexDef, parse};
 
     #[test]
     fn pocketbase_index_forms() {
+        let def = |name: &str, unique, table: &str, columns: &[&str]| IndexDef {
+            name: name.into(),
+            unique,
+            table: table.into(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+        };
         assert_eq!(
             parse("CREATE UNIQUE INDEX `idx_posts_slug` ON `posts` (`slug`)"),
-            Ok(("idx_posts_slug".into(), true, "posts".into()))
+            Ok(def("idx_posts_slug", true, "posts", &["slug"]))
         );
         assert_eq!(
-            parse("create index if not exists idx_a on \"t\" (a, b) WHERE a != ''"),
-            Ok(("idx_a".into(), false, "t".into()))
+            parse("create index if not exists idx_a on \"t\" (a, b DESC) WHERE a != ''"),
+            Ok(def("idx_a", false, "t", &["a", "b"]))
         );
-        assert_eq!(parse("CREATE INDEX [x y] ON t (a)"), Ok(("x y".into(), false, "t".into())));
+        assert_eq!(parse("CREATE INDEX [x y] ON t (a)"), Ok(def("x y", false, "t", &["a"])));
+        assert_eq!(
+            parse("CREATE UNIQUE INDEX `u` ON `users` (username COLLATE NOCASE, lower(email))"),
+            Ok(def("u", true, "users", &["username", ""]))
+        );
         assert!(parse("DROP TABLE x").is_err());
         assert!(parse("CREATE INDEX ON t (a)").is_err());
         assert!(parse("CREATE INDEX i ON t").is_err());

@@ -39,7 +39,11 @@ impl Input<'_> {
 }
 
 pub fn lower(schema: &Schema) -> Result<Ir, Errors> {
-    let mut diags = Diagnostics::default();
+    lower_with(schema, Diagnostics::default())
+}
+
+/// Lowers what could be loaded, adding its problems to the loader's (`diags`), so one run reports both.
+pub fn lower_with(schema: &Schema, mut diags: Diagnostics) -> Result<Ir, Errors> {
     let mut inputs: Vec<Input> = schema
         .collections
         .iter()
@@ -54,10 +58,16 @@ pub fn lower(schema: &Schema) -> Result<Ir, Errors> {
     let mut colls = collections(&inputs, &mut diags);
     let lookup: BTreeMap<&str, usize> =
         colls.iter().enumerate().flat_map(|(i, c)| [(c.id.as_str(), i), (c.name.as_str(), i)]).collect();
-    let all_fields: Vec<Vec<Field>> =
-        inputs.iter().zip(&colls).map(|(input, c)| fields(input, c, &lookup, &mut diags)).collect();
-    // Fields that failed to lower: rules that go through them are not reported a second time.
+    let all_fields: Vec<Vec<Field>> = inputs
+        .iter()
+        .zip(&colls)
+        .map(|(input, c)| fields(input, c, &lookup, &schema.unreadable.collections, &mut diags))
+        .collect();
+    // Fields that failed to load or lower: rules that go through them are not reported a second time.
     let mut broken = BTreeSet::new();
+    for (coll, field) in &schema.unreadable.fields {
+        broken.extend(colls.iter().position(|c| c.name == *coll).map(|i| (i, field.clone())));
+    }
     for (i, (input, fields)) in inputs.iter().zip(&all_fields).enumerate() {
         let lowered = |name: &str| fields.iter().any(|f| f.name == name);
         broken.extend(input.collection.fields.iter().filter(|f| !lowered(&f.name)).map(|f| (i, f.name.clone())));
@@ -70,8 +80,12 @@ pub fn lower(schema: &Schema) -> Result<Ir, Errors> {
     for (c, rules) in colls.iter_mut().zip(lowered_rules) {
         c.rules = rules;
     }
+    for (i, input) in inputs.iter().enumerate() {
+        check_mfa_rule(input, &colls, &broken, i, &mut diags);
+    }
+    let mut index_names = BTreeMap::new();
     for (input, c) in inputs.iter().zip(&mut colls) {
-        c.indexes = indexes(input, &c.name, &mut diags);
+        c.indexes = indexes(input, c, &mut index_names, &mut diags);
     }
     diags.finish(Ir { collections: colls })
 }
@@ -85,11 +99,14 @@ fn superusers() -> schema::Collection {
 
 /// Pass 1: collection identity and names.
 fn collections(inputs: &[Input], diags: &mut Diagnostics) -> Vec<Collection> {
+    // Duplicates are reported on the later collection in the input, so check in input order.
+    let mut in_input_order: Vec<(usize, &Input)> = inputs.iter().enumerate().collect();
+    let mut modules = Scope::default();
+    in_input_order.sort_by_key(|(_, input)| input.position.unwrap_or(usize::MAX));
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
-    let mut modules = Scope::default();
-    let mut out = Vec::with_capacity(inputs.len());
-    for input in inputs {
+    let mut duplicates = BTreeSet::new();
+    for (i, input) in in_input_order {
         let c = &*input.collection;
         let path = input.path();
         check_name(&c.name, 255, &path.key("name"), diags);
@@ -98,19 +115,29 @@ fn collections(inputs: &[Input], diags: &mut Diagnostics) -> Vec<Collection> {
                 &path.key("name"),
                 format!("the name is also used by collection {other:?} (names are unique, case-insensitively)"),
             );
+            duplicates.insert(i);
         }
-        let id = if c.id.is_empty() { default_collection_id(c.kind, &c.name) } else { c.id.clone() };
-        if let Some(other) = ids.insert(id.clone(), c.name.clone()) {
-            diags.error(&path.key("id"), format!("the id {id:?} is also the id of collection {other:?}"));
+        if let Some(other) = ids.insert(collection_id(c), c.name.clone()) {
+            diags.error(&path.key("id"), format!("the id {:?} is also the id of collection {other:?}", c.id));
         }
         let module = snake_ident(&c.name);
-        if let Err(other) = modules.claim(&module, &c.name) {
+        if !duplicates.contains(&i)
+            && let Err(other) = modules.claim(&module, &c.name)
+        {
             diags.error_with_help(
                 &path.key("name"),
                 format!("its Rust module name `{module}` is also the module of collection {other:?}"),
                 "rename one of the collections",
             );
         }
+    }
+
+    let mut out = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let c = &*input.collection;
+        let path = input.path();
+        let id = collection_id(c);
+        let module = snake_ident(&c.name);
         if c.kind == CollectionType::View && c.view_query.as_deref().is_none_or(|q| q.trim().is_empty()) {
             diags.error(&path.key("viewQuery"), "a view collection needs a viewQuery");
         }
@@ -138,6 +165,10 @@ fn collections(inputs: &[Input], diags: &mut Diagnostics) -> Vec<Collection> {
     out
 }
 
+fn collection_id(c: &schema::Collection) -> String {
+    if c.id.is_empty() { default_collection_id(c.kind, &c.name) } else { c.id.clone() }
+}
+
 /// `^\w+$` (ASCII, as Go's regexp), a length limit, and no `_via_` (it marks back-relations in filters).
 fn check_name(name: &str, max: usize, path: &SchemaPath, diags: &mut Diagnostics) {
     if name.is_empty() {
@@ -152,7 +183,13 @@ fn check_name(name: &str, max: usize, path: &SchemaPath, diags: &mut Diagnostics
 }
 
 /// Pass 2: fields, with the system fields PocketBase adds when they are missing.
-fn fields(input: &Input, coll: &Collection, lookup: &BTreeMap<&str, usize>, diags: &mut Diagnostics) -> Vec<Field> {
+fn fields(
+    input: &Input,
+    coll: &Collection,
+    lookup: &BTreeMap<&str, usize>,
+    unreadable: &BTreeSet<String>,
+    diags: &mut Diagnostics,
+) -> Vec<Field> {
     let c = &*input.collection;
     let path = input.path();
     let mut idents = Scope::default();
@@ -168,7 +205,7 @@ fn fields(input: &Input, coll: &Collection, lookup: &BTreeMap<&str, usize>, diag
     let mut out = Vec::with_capacity(c.fields.len() + 6);
 
     let mut all: Vec<(Option<usize>, std::borrow::Cow<schema::Field>)> =
-        c.fields.iter().enumerate().map(|(j, f)| (Some(j), std::borrow::Cow::Borrowed(f))).collect();
+        c.fields.iter().map(|f| (f.position, std::borrow::Cow::Borrowed(f))).collect();
     for (at, missing) in implied_fields(c) {
         all.insert(at, (None, std::borrow::Cow::Owned(missing)));
     }
@@ -179,13 +216,13 @@ fn fields(input: &Input, coll: &Collection, lookup: &BTreeMap<&str, usize>, diag
             None => path.key(&format!("fields (added) {:?}", f.name)),
         };
         check_name(&f.name, 100, &fpath.key("name"), diags);
-        if RESERVED_FIELD_NAMES.contains(&f.name.as_str())
-            || (c.kind == CollectionType::Auth && RESERVED_AUTH_FIELD_NAMES.contains(&f.name.as_str()))
-        {
+        let reserved = RESERVED_FIELD_NAMES.contains(&f.name.as_str())
+            || (c.kind == CollectionType::Auth && RESERVED_AUTH_FIELD_NAMES.contains(&f.name.as_str()));
+        if reserved {
             diags.error(&fpath.key("name"), format!("{:?} is a reserved name", f.name));
         }
-        if let Some(_other) = seen_names.insert(f.name.to_lowercase(), &f.name) {
-            diags.error(&fpath.key("name"), format!("another field is also named {:?} (case-insensitively)", f.name));
+        if let Some(other) = seen_names.insert(f.name.to_lowercase(), &f.name) {
+            diags.error(&fpath.key("name"), format!("the name is also used by field {other:?} (case-insensitively)"));
             continue;
         }
         let id = if f.id.is_empty() { default_field_id(f.kind.type_name(), &f.name) } else { f.id.clone() };
@@ -193,14 +230,16 @@ fn fields(input: &Input, coll: &Collection, lookup: &BTreeMap<&str, usize>, diag
             diags.error(&fpath.key("id"), format!("the id {id:?} is also the id of field {other:?}"));
         }
         let ident = snake_ident(&f.name);
-        if let Err(other) = idents.claim(&ident, &f.name) {
+        if let Err(other) = idents.claim(&ident, &f.name)
+            && !reserved
+        {
             diags.error_with_help(
                 &fpath.key("name"),
                 format!("its Rust name `{ident}` is also the Rust name of {other:?}"),
                 "rename one of the fields",
             );
         }
-        let Some(ty) = field_type(f, coll, lookup, &mut types, &fpath, diags) else { continue };
+        let Some(ty) = field_type(f, coll, lookup, unreadable, &mut types, &fpath, diags) else { continue };
         out.push(Field {
             id,
             name: f.name.clone(),
@@ -212,6 +251,16 @@ fn fields(input: &Input, coll: &Collection, lookup: &BTreeMap<&str, usize>, diag
             help: f.help.clone(),
             ty,
         });
+    }
+    if let Some(password_auth) = &c.auth.password_auth {
+        for (k, name) in password_auth.identity_fields.iter().enumerate() {
+            if !all.iter().any(|(_, f)| f.name == *name) {
+                diags.error(
+                    &path.key("passwordAuth").item("identityFields", k, Some(name)),
+                    format!("no field named {name:?} in this collection"),
+                );
+            }
+        }
     }
     out
 }
@@ -229,6 +278,7 @@ fn implied_fields(c: &schema::Collection) -> Vec<(usize, schema::Field)> {
         .filter(|(_, name)| !c.fields.iter().any(|f| f.name == **name))
         .map(|(at, name)| {
             let mut field = template.fields.iter().find(|f| f.name == *name).cloned().expect("a standard auth field");
+            field.position = None;
             if c.kind == CollectionType::View {
                 // A view's id comes from its query, so it has no length limits or generator.
                 if let FieldKind::Text(t) = &mut field.kind {
@@ -240,10 +290,12 @@ fn implied_fields(c: &schema::Collection) -> Vec<(usize, schema::Field)> {
         .collect()
 }
 
+#[allow(clippy::too_many_arguments)]
 fn field_type(
     f: &schema::Field,
     coll: &Collection,
     lookup: &BTreeMap<&str, usize>,
+    unreadable: &BTreeSet<String>,
     types: &mut Scope,
     path: &SchemaPath,
     diags: &mut Diagnostics,
@@ -254,6 +306,7 @@ fn field_type(
                 diags.error(path, format!("min ({}) is greater than max ({})", t.min, t.max));
             }
             check_pattern(&t.pattern, &path.key("pattern"), diags);
+            check_pattern(&t.autogenerate_pattern, &path.key("autogeneratePattern"), diags);
             if t.primary_key && f.name != "id" {
                 diags.error(path, "only the `id` field can be the primary key");
             }
@@ -268,10 +321,25 @@ fn field_type(
             FieldType::Number(n.clone())
         }
         FieldKind::Bool(_) => FieldType::Bool,
-        FieldKind::Email(d) => FieldType::Email(d.clone()),
-        FieldKind::Url(d) => FieldType::Url(d.clone()),
+        FieldKind::Email(d) => {
+            check_domains(d, path, diags);
+            FieldType::Email(d.clone())
+        }
+        FieldKind::Url(d) => {
+            check_domains(d, path, diags);
+            FieldType::Url(d.clone())
+        }
         FieldKind::Editor(e) => FieldType::Editor(e.clone()),
-        FieldKind::Date(d) => FieldType::Date(d.clone()),
+        FieldKind::Date(d) => {
+            let min = check_date(&d.min, &path.key("min"), diags);
+            let max = check_date(&d.max, &path.key("max"), diags);
+            if let (Some(min), Some(max)) = (min, max)
+                && min > max
+            {
+                diags.error(path, format!("min ({}) is later than max ({})", d.min, d.max));
+            }
+            FieldType::Date(d.clone())
+        }
         FieldKind::Autodate(a) => {
             if !a.on_create && !a.on_update {
                 diags.error(path, "Either onCreate or onUpdate must be enabled.");
@@ -279,9 +347,22 @@ fn field_type(
             FieldType::Autodate { on_create: a.on_create, on_update: a.on_update }
         }
         FieldKind::Select(s) => FieldType::Select(select(f, s, types, path, diags)?),
-        FieldKind::File(file) => FieldType::File(file.clone()),
+        FieldKind::File(file) => {
+            for (k, thumb) in file.thumbs.iter().enumerate() {
+                if !valid_thumb(thumb) {
+                    diags.error(
+                        &path.item("thumbs", k, Some(thumb)),
+                        "a thumb size is WxH, Wx0 or 0xH, optionally followed by t, b or f (e.g. \"100x100\", \"50x50t\")",
+                    );
+                }
+            }
+            FieldType::File(file.clone())
+        }
         FieldKind::Relation(r) => {
             let Some(&target) = lookup.get(r.collection_id.as_str()) else {
+                if unreadable.contains(&r.collection_id) {
+                    return None; // the target's own problem is reported already
+                }
                 diags.error_with_help(
                     path,
                     format!("relation to unknown collection {:?}", r.collection_id),
@@ -315,7 +396,46 @@ fn check_pattern(pattern: &str, path: &SchemaPath, diags: &mut Diagnostics) {
     if !pattern.is_empty()
         && let Err(e) = regex::Regex::new(pattern)
     {
-        diags.error(path, format!("invalid regular expression: {}", e.to_string().replace('\n', " ")));
+        // regex's message draws a caret under the pattern over several lines; its last line is the reason.
+        let text = e.to_string();
+        let reason = text.lines().last().unwrap_or_default().trim().trim_start_matches("error: ");
+        diags.error(path, format!("invalid regular expression {pattern:?}: {reason}"));
+    }
+}
+
+fn check_domains(d: &schema::DomainOptions, path: &SchemaPath, diags: &mut Diagnostics) {
+    if !d.only_domains.is_empty() && !d.except_domains.is_empty() {
+        diags.error(path, "onlyDomains and exceptDomains cannot both be set");
+    }
+}
+
+/// `""` or PocketBase's date form (`2006-01-02 15:04:05.000Z`, the `T` form and shorter ones accepted);
+/// returns a comparable key.
+fn check_date(value: &str, path: &SchemaPath, diags: &mut Diagnostics) -> Option<String> {
+    if value.is_empty() {
+        return None;
+    }
+    let b = value.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    let date_ok = b.len() >= 10 && digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10);
+    let time_ok = b.len() == 10
+        || (b.len() >= 19 && matches!(b[10], b' ' | b'T') && digits(11..13) && digits(14..16) && digits(17..19));
+    if date_ok && time_ok {
+        Some(value.replace('T', " "))
+    } else {
+        diags.error(path, format!("{value:?} is not a date like \"2024-01-31 00:00:00.000Z\""));
+        None
+    }
+}
+
+fn valid_thumb(thumb: &str) -> bool {
+    let size = thumb.strip_suffix(['t', 'b', 'f']).unwrap_or(thumb);
+    match size.split_once('x') {
+        Some((w, h)) => {
+            let num = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
+            num(w) && num(h) && !(w.trim_start_matches('0').is_empty() && h.trim_start_matches('0').is_empty())
+        }
+        None => false,
     }
 }
 
@@ -347,25 +467,28 @@ fn select(
             "rename one of the fields",
         );
     }
+    // Variant names are only names: when two values map to the same one (`C` and `C++`), the later value
+    // takes its position as a suffix (`C2`), so real schemas generate. Exact duplicates are an error.
     let mut variants = Scope::default();
-    let mut values = Vec::with_capacity(s.values.len());
+    let mut values: Vec<SelectValue> = Vec::with_capacity(s.values.len());
     for (k, value) in s.values.iter().enumerate() {
-        let vpath = path.item("values", k, Some(value));
-        let mut variant = type_ident(value);
-        if variant.is_empty() {
-            variant = format!("Value{k}");
-        }
-        if let Err(other) = variants.claim(&variant, value) {
-            if other == *value {
-                diags.error(&vpath, "duplicate select value");
-            } else {
-                diags.error_with_help(
-                    &vpath,
-                    format!("its enum variant `{variant}` is also the variant of {other:?}"),
-                    "select values must map to distinct Rust names",
-                );
-            }
+        if value.is_empty() {
+            diags.error(&path.item("values", k, Some(value)), "a select value cannot be empty");
             continue;
+        }
+        if values.iter().any(|v| v.value == *value) {
+            diags.error(&path.item("values", k, Some(value)), "duplicate select value");
+            continue;
+        }
+        let base = match type_ident(value) {
+            v if v.is_empty() => "Value".to_owned(),
+            v => v,
+        };
+        let mut variant = base.clone();
+        let mut n = k;
+        while variants.claim(&variant, value).is_err() {
+            variant = format!("{base}{n}");
+            n += 1;
         }
         values.push(SelectValue { value: value.clone(), variant });
     }
@@ -392,36 +515,97 @@ fn collection_rules(
         }
     };
     let auth = c.kind == CollectionType::Auth;
+    // Views are read-only: PocketBase keeps their write rules null whatever the input says.
+    let writable = c.kind != CollectionType::View;
+    fn write_rule(writable: bool, source: &Option<String>) -> Option<&str> {
+        if writable { source.as_deref() } else { None }
+    }
     Rules {
         list: rule("listRule", c.list_rule.as_deref()),
         view: rule("viewRule", c.view_rule.as_deref()),
-        create: rule("createRule", c.create_rule.as_deref()),
-        update: rule("updateRule", c.update_rule.as_deref()),
-        delete: rule("deleteRule", c.delete_rule.as_deref()),
+        create: rule("createRule", write_rule(writable, &c.create_rule)),
+        update: rule("updateRule", write_rule(writable, &c.update_rule)),
+        delete: rule("deleteRule", write_rule(writable, &c.delete_rule)),
         auth: auth.then(|| rule("authRule", Some(c.auth.auth_rule.as_deref().unwrap_or("")))),
         manage: auth.then(|| rule("manageRule", c.auth.manage_rule.as_deref())),
     }
 }
 
-fn indexes(input: &Input, table: &str, diags: &mut Diagnostics) -> Vec<Index> {
+/// Checks the rules that are not API rules but use the same language (the MFA rule).
+fn check_mfa_rule(
+    input: &Input,
+    colls: &[Collection],
+    broken: &BTreeSet<(usize, String)>,
+    this: usize,
+    diags: &mut Diagnostics,
+) {
+    if let Some(mfa) = &input.collection.auth.mfa
+        && let Err(errors) = rules::lower_rule(Some(&mfa.rule), colls, broken, this)
+    {
+        for e in errors {
+            diags.error(&input.path().key("mfa").key("rule"), e);
+        }
+    }
+}
+
+/// Index names are database-wide in SQLite, so `names` is shared by all collections.
+fn indexes(
+    input: &Input,
+    coll: &Collection,
+    names: &mut BTreeMap<String, String>,
+    diags: &mut Diagnostics,
+) -> Vec<Index> {
     let path = input.path();
-    let mut names = BTreeMap::new();
+    let table = &coll.name;
     let mut out = Vec::new();
+    let mut unique_columns = Vec::new();
+    if coll.kind == CollectionType::View {
+        // PocketBase keeps a view's index list empty; SQLite cannot index a view.
+        return out;
+    }
     for (k, sql) in input.collection.indexes.iter().enumerate() {
         let ipath = path.item("indexes", k, None);
-        match index::parse(sql) {
-            Err(e) => diags.error(&ipath, format!("{e}: {sql:?}")),
-            Ok((name, unique, on)) => {
-                if !on.eq_ignore_ascii_case(table) {
-                    diags.error(
-                        &ipath,
-                        format!("the index is on table {on:?}, not on this collection's table {table:?}"),
-                    );
-                }
-                if names.insert(name.to_lowercase(), ()).is_some() {
-                    diags.error(&ipath, format!("another index is also named {name:?}"));
-                }
-                out.push(Index { name, unique, sql: sql.clone() });
+        let def = match index::parse(sql) {
+            Ok(def) => def,
+            Err(e) => {
+                diags.error(&ipath, format!("{e}: {sql:?}"));
+                continue;
+            }
+        };
+        if !def.table.eq_ignore_ascii_case(table) {
+            diags.error(
+                &ipath,
+                format!("the index is on table {:?}, not on this collection's table {table:?}", def.table),
+            );
+        }
+        if let Some(other) = names.insert(def.name.to_lowercase(), table.clone()) {
+            diags.error(
+                &ipath,
+                format!(
+                    "the index name {:?} is also used in collection {other:?} (index names are database-wide)",
+                    def.name
+                ),
+            );
+        }
+        for column in def.columns.iter().filter(|c| !c.is_empty()) {
+            if coll.field(column).is_none() {
+                diags.error(&ipath, format!("the index names {column:?}, which is not a field of {table:?}"));
+            }
+        }
+        if def.unique && def.columns.len() == 1 {
+            unique_columns.push(def.columns[0].to_lowercase());
+        }
+        out.push(Index { name: def.name, unique: def.unique, sql: sql.clone() });
+    }
+    if coll.kind == CollectionType::Auth {
+        // PocketBase adds these when an auth collection has no single-column unique index on the field.
+        for (column, filter) in [("tokenKey", ""), ("email", " WHERE `email` != ''")] {
+            if !unique_columns.contains(&column.to_lowercase()) {
+                let mut name = format!("idx_{column}_{}", coll.id);
+                name.truncate(64);
+                let sql = format!("CREATE UNIQUE INDEX `{name}` ON `{table}` (`{column}`){filter}");
+                names.insert(name.to_lowercase(), table.clone());
+                out.push(Index { name, unique: true, sql });
             }
         }
     }

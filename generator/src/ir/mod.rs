@@ -15,7 +15,7 @@ pub use crate::schema::{
     AuthOptions, CollectionType, DateOptions, DomainOptions, EditorOptions, FileOptions, JsonOptions, NumberOptions,
     PasswordOptions, TextOptions,
 };
-pub use lower::lower;
+pub use lower::{lower, lower_with};
 
 #[derive(Debug, Clone)]
 pub struct Ir {

@@ -80,8 +80,9 @@ impl Walker<'_> {
             return Ok(());
         }
         let mut first_error = None;
+        let back_relation = first.contains("_via_");
         for (i, c) in self.colls.iter().enumerate().filter(|(_, c)| c.kind == CollectionType::Auth) {
-            if c.field(first).is_some() || self.broken.contains(&(i, first.clone())) {
+            if back_relation || c.field(first).is_some() || self.broken.contains(&(i, first.clone())) {
                 match self.walk(i, segs, &[]) {
                     Ok(()) => return Ok(()),
                     Err(e) => first_error = first_error.or(Some(e)),

@@ -9,9 +9,10 @@ use rusqlite::{Connection, OpenFlags};
 use serde_json::{Map, Value};
 
 use super::Schema;
-use super::load::{LoadError, load_value};
+use super::load::{LoadError, read_value};
+use crate::diag::Diagnostics;
 
-pub fn load(path: &Path) -> Result<Schema, LoadError> {
+pub fn load(path: &Path) -> Result<(Schema, Diagnostics), LoadError> {
     let fail = |e: rusqlite::Error| LoadError::Io(format!("{}: {e}", path.display()));
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
         .map_err(fail)?;
@@ -54,7 +55,7 @@ pub fn load(path: &Path) -> Result<Schema, LoadError> {
         }
         items.push(Value::Object(map));
     }
-    Ok(load_value(Value::Array(items))?)
+    Ok(read_value(Value::Array(items))?)
 }
 
 fn table_columns(conn: &Connection) -> rusqlite::Result<Vec<String>> {

@@ -7,14 +7,19 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Collection, default_field_id};
+use super::{Collection, Field, Unreadable, default_field_id};
 use crate::diag::{Diagnostics, SchemaPath};
-use crate::schema::load::{deserialize_at, kind_of};
+use crate::schema::load::{collection_from_map, field_from_value, kind_of};
 
 /// PocketBase's stand-in for "no limit" when a legacy relation had `maxSelect` null or 0.
 const UNLIMITED_RELATIONS: i64 = 2_147_483_647;
 
-pub fn convert(mut legacy: Map<String, Value>, path: &SchemaPath, diags: &mut Diagnostics) -> Option<Collection> {
+pub fn convert(
+    mut legacy: Map<String, Value>,
+    path: &SchemaPath,
+    diags: &mut Diagnostics,
+    unreadable: &mut Unreadable,
+) -> Option<Collection> {
     let kind = to_string(legacy.get("type"));
     let name = to_string(legacy.get("name"));
     let id = to_string(legacy.get("id"));
@@ -46,7 +51,7 @@ pub fn convert(mut legacy: Map<String, Value>, path: &SchemaPath, diags: &mut Di
     };
 
     let mut fields: Vec<Value> = Vec::with_capacity(old_fields.len() + 8);
-    fields.push(id_field());
+    fields.push(id_field(kind == "view"));
     if kind == "auth" {
         fields.extend(auth_fields(&options));
         let system_indexes = [
@@ -80,11 +85,12 @@ pub fn convert(mut legacy: Map<String, Value>, path: &SchemaPath, diags: &mut Di
     }
     out.insert("indexes".into(), Value::Array(indexes));
 
-    let mut collection: Collection = deserialize_at(Value::Object(out), path, diags)?;
+    let mut collection = collection_from_map(out, path, diags)?;
     for (j, field) in fields.into_iter().enumerate() {
         let name = field.get("name").and_then(Value::as_str).map(str::to_owned);
-        if let Some(field) = deserialize_at(field, &path.item("fields", j, name.as_deref()), diags) {
-            collection.fields.push(field);
+        match field_from_value(field, &path.item("fields", j, name.as_deref()), diags) {
+            Some(field) => collection.fields.push(Field { position: Some(j), ..field }),
+            None => unreadable.fields.extend(name.map(|n| (collection.name.clone(), n))),
         }
     }
     Some(collection)
@@ -164,11 +170,14 @@ fn convert_field(f: &Map<String, Value>) -> Value {
     out
 }
 
-fn id_field() -> Value {
+/// The upgrade adds a generated 15-character id; PocketBase then re-infers a view's id from its query,
+/// which leaves it without length limits or generator.
+fn id_field(view: bool) -> Value {
+    let (len, generate) = if view { (0, "") } else { (15, "[a-z0-9]{15}") };
     json!({
         "id": default_field_id("text", "id"), "type": "text", "name": "id", "system": true, "required": true,
-        "presentable": false, "hidden": false, "primaryKey": true, "min": 15, "max": 15,
-        "pattern": "^[a-z0-9]+$", "autogeneratePattern": "[a-z0-9]{15}",
+        "presentable": false, "hidden": false, "primaryKey": true, "min": len, "max": len,
+        "pattern": "^[a-z0-9]+$", "autogeneratePattern": generate,
     })
 }
 

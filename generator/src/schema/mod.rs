@@ -10,12 +10,24 @@ pub mod load;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-pub use load::{load_path, load_str};
+pub use load::{load_path, load_str, read_path, read_str};
 
 /// A whole schema: the collections in input order.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Schema {
     pub collections: Vec<Collection>,
+    /// What could not be read (already reported), so later stages do not report it again.
+    #[serde(skip)]
+    pub unreadable: Unreadable,
+}
+
+/// Collections and fields that failed to load, by name (and collection id).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Unreadable {
+    /// Names and ids of collections that could not be read at all.
+    pub collections: std::collections::BTreeSet<String>,
+    /// `(collection name, field name)` of fields that could not be read.
+    pub fields: std::collections::BTreeSet<(String, String)>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
@@ -65,7 +77,8 @@ pub struct Collection {
     pub indexes: Vec<String>,
     #[serde(default)]
     pub view_query: Option<String>,
-    #[serde(flatten)]
+    /// Read separately by the loader, so that errors inside it carry their key path.
+    #[serde(flatten, skip_deserializing)]
     pub auth: AuthOptions,
 }
 
@@ -167,9 +180,29 @@ pub struct EmailTemplate {
 }
 
 /// One field: the keys every type shares, and the type with its options.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Field {
+    #[serde(flatten)]
+    pub common: FieldCommon,
+    #[serde(flatten)]
+    pub kind: FieldKind,
+    /// Where the field stands in the input's field list, for error paths; `None` for fields we add.
+    #[serde(skip)]
+    pub position: Option<usize>,
+}
+
+impl std::ops::Deref for Field {
+    type Target = FieldCommon;
+    fn deref(&self) -> &FieldCommon {
+        &self.common
+    }
+}
+
+/// The keys every field type has.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldCommon {
     #[serde(default, deserialize_with = "null_default")]
     pub id: String,
     pub name: String,
@@ -183,12 +216,11 @@ pub struct Field {
     pub required: bool,
     #[serde(default, deserialize_with = "null_default")]
     pub help: String,
-    #[serde(flatten)]
-    pub kind: FieldKind,
 }
 
-/// The 14 field types of PocketBase 0.40, keyed by the JSON `type`.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+/// The 14 field types of PocketBase 0.40, keyed by the JSON `type` (the loader picks the variant, so an
+/// unknown type gets its own message and option errors keep their key path).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum FieldKind {
     Text(TextOptions),
@@ -208,6 +240,11 @@ pub enum FieldKind {
 }
 
 impl FieldKind {
+    pub const TYPE_NAMES: [&'static str; 14] = [
+        "text", "number", "bool", "email", "url", "editor", "date", "autodate", "select", "file", "relation", "json",
+        "password", "geoPoint",
+    ];
+
     pub fn type_name(&self) -> &'static str {
         match self {
             Self::Text(_) => "text",

@@ -7,7 +7,7 @@ pub const COLLECTION_ID: &str = "pbc_4275539003";
 /// The collection name.
 pub const COLLECTION_NAME: &str = "_authOrigins";
 
-/// A `_authOrigins` record as PocketBase's API returns it (hidden fields only to superusers).
+/// A record of `_authOrigins` as PocketBase's API returns it (hidden fields only to superusers).
 #[derive(
     Debug,
     Clone,
@@ -33,7 +33,7 @@ pub struct Record {
     pub updated: String,
 }
 
-/// The body that creates a `_authOrigins` record.
+/// The body that creates a record of `_authOrigins`.
 #[derive(
     Debug,
     Clone,
@@ -52,7 +52,7 @@ pub struct Create {
     pub fingerprint: String,
 }
 
-/// The body that updates a `_authOrigins` record; only the fields that are set change.
+/// The body that updates a record of `_authOrigins`; only the fields that are set change.
 #[derive(
     Debug,
     Clone,

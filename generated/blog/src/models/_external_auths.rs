@@ -7,7 +7,7 @@ pub const COLLECTION_ID: &str = "pbc_2281828961";
 /// The collection name.
 pub const COLLECTION_NAME: &str = "_externalAuths";
 
-/// A `_externalAuths` record as PocketBase's API returns it (hidden fields only to superusers).
+/// A record of `_externalAuths` as PocketBase's API returns it (hidden fields only to superusers).
 #[derive(
     Debug,
     Clone,
@@ -36,7 +36,7 @@ pub struct Record {
     pub updated: String,
 }
 
-/// The body that creates a `_externalAuths` record.
+/// The body that creates a record of `_externalAuths`.
 #[derive(
     Debug,
     Clone,
@@ -57,7 +57,7 @@ pub struct Create {
     pub provider_id: String,
 }
 
-/// The body that updates a `_externalAuths` record; only the fields that are set change.
+/// The body that updates a record of `_externalAuths`; only the fields that are set change.
 #[derive(
     Debug,
     Clone,

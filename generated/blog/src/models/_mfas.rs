@@ -7,7 +7,7 @@ pub const COLLECTION_ID: &str = "pbc_2279338944";
 /// The collection name.
 pub const COLLECTION_NAME: &str = "_mfas";
 
-/// A `_mfas` record as PocketBase's API returns it (hidden fields only to superusers).
+/// A record of `_mfas` as PocketBase's API returns it (hidden fields only to superusers).
 #[derive(
     Debug,
     Clone,
@@ -33,7 +33,7 @@ pub struct Record {
     pub updated: String,
 }
 
-/// The body that creates a `_mfas` record.
+/// The body that creates a record of `_mfas`.
 #[derive(
     Debug,
     Clone,
@@ -52,7 +52,7 @@ pub struct Create {
     pub method: String,
 }
 
-/// The body that updates a `_mfas` record; only the fields that are set change.
+/// The body that updates a record of `_mfas`; only the fields that are set change.
 #[derive(
     Debug,
     Clone,

@@ -7,7 +7,7 @@ pub const COLLECTION_ID: &str = "pbc_1638494021";
 /// The collection name.
 pub const COLLECTION_NAME: &str = "_otps";
 
-/// A `_otps` record as PocketBase's API returns it (hidden fields only to superusers).
+/// A record of `_otps` as PocketBase's API returns it (hidden fields only to superusers).
 #[derive(
     Debug,
     Clone,
@@ -34,7 +34,7 @@ pub struct Record {
     pub updated: String,
 }
 
-/// The body that creates a `_otps` record.
+/// The body that creates a record of `_otps`.
 #[derive(
     Debug,
     Clone,
@@ -55,7 +55,7 @@ pub struct Create {
     pub sent_to: Option<String>,
 }
 
-/// The body that updates a `_otps` record; only the fields that are set change.
+/// The body that updates a record of `_otps`; only the fields that are set change.
 #[derive(
     Debug,
     Clone,

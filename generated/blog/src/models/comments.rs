@@ -7,7 +7,7 @@ pub const COLLECTION_ID: &str = "pbc_533777971";
 /// The collection name.
 pub const COLLECTION_NAME: &str = "comments";
 
-/// A `comments` record as PocketBase's API returns it (hidden fields only to superusers).
+/// A record of `comments` as PocketBase's API returns it (hidden fields only to superusers).
 #[derive(
     Debug,
     Clone,
@@ -35,7 +35,7 @@ pub struct Record {
     pub updated: String,
 }
 
-/// The body that creates a `comments` record.
+/// The body that creates a record of `comments`.
 #[derive(
     Debug,
     Clone,
@@ -56,7 +56,7 @@ pub struct Create {
     pub approved: Option<bool>,
 }
 
-/// The body that updates a `comments` record; only the fields that are set change.
+/// The body that updates a record of `comments`; only the fields that are set change.
 #[derive(
     Debug,
     Clone,

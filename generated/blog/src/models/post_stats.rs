@@ -7,7 +7,7 @@ pub const COLLECTION_ID: &str = "pbc_240029401";
 /// The collection name.
 pub const COLLECTION_NAME: &str = "post_stats";
 
-/// A `post_stats` record as PocketBase's API returns it (hidden fields only to superusers).
+/// A record of `post_stats` as PocketBase's API returns it (hidden fields only to superusers).
 #[derive(
     Debug,
     Clone,

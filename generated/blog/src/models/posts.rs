@@ -7,7 +7,7 @@ pub const COLLECTION_ID: &str = "pbc_1125843985";
 /// The collection name.
 pub const COLLECTION_NAME: &str = "posts";
 
-/// A `posts` record as PocketBase's API returns it (hidden fields only to superusers).
+/// A record of `posts` as PocketBase's API returns it (hidden fields only to superusers).
 #[derive(
     Debug,
     Clone,
@@ -74,7 +74,7 @@ pub struct Record {
     pub website: String,
 }
 
-/// The body that creates a `posts` record.
+/// The body that creates a record of `posts`.
 #[derive(
     Debug,
     Clone,
@@ -126,7 +126,7 @@ pub struct Create {
     pub internal_notes: Option<String>,
 }
 
-/// The body that updates a `posts` record; only the fields that are set change.
+/// The body that updates a record of `posts`; only the fields that are set change.
 #[derive(
     Debug,
     Clone,

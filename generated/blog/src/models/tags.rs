@@ -7,7 +7,7 @@ pub const COLLECTION_ID: &str = "pbc_1219621782";
 /// The collection name.
 pub const COLLECTION_NAME: &str = "tags";
 
-/// A `tags` record as PocketBase's API returns it (hidden fields only to superusers).
+/// A record of `tags` as PocketBase's API returns it (hidden fields only to superusers).
 #[derive(
     Debug,
     Clone,
@@ -29,7 +29,7 @@ pub struct Record {
     pub updated: String,
 }
 
-/// The body that creates a `tags` record.
+/// The body that creates a record of `tags`.
 #[derive(
     Debug,
     Clone,
@@ -46,7 +46,7 @@ pub struct Create {
     pub color: Option<String>,
 }
 
-/// The body that updates a `tags` record; only the fields that are set change.
+/// The body that updates a record of `tags`; only the fields that are set change.
 #[derive(
     Debug,
     Clone,

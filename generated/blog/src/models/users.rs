@@ -7,7 +7,7 @@ pub const COLLECTION_ID: &str = "_pb_users_auth_";
 /// The collection name.
 pub const COLLECTION_NAME: &str = "users";
 
-/// A `users` record as PocketBase's API returns it (hidden fields only to superusers).
+/// A record of `users` as PocketBase's API returns it (hidden fields only to superusers).
 #[derive(
     Debug,
     Clone,
@@ -42,7 +42,7 @@ pub struct Record {
     pub verified: bool,
 }
 
-/// The body that creates a `users` record.
+/// The body that creates a record of `users`.
 #[derive(
     Debug,
     Clone,
@@ -71,7 +71,7 @@ pub struct Create {
     pub password_confirm: String,
 }
 
-/// The body that updates a `users` record; only the fields that are set change.
+/// The body that updates a record of `users`; only the fields that are set change.
 #[derive(
     Debug,
     Clone,

@@ -7,7 +7,7 @@ pub const COLLECTION_ID: &str = "pbc_3142635823";
 /// The collection name.
 pub const COLLECTION_NAME: &str = "_superusers";
 
-/// A `_superusers` record as PocketBase's API returns it (hidden fields only to superusers).
+/// A record of `_superusers` as PocketBase's API returns it (hidden fields only to superusers).
 #[derive(
     Debug,
     Clone,
@@ -35,7 +35,7 @@ pub struct Record {
     pub verified: bool,
 }
 
-/// The body that creates a `_superusers` record.
+/// The body that creates a record of `_superusers`.
 #[derive(
     Debug,
     Clone,
@@ -58,7 +58,7 @@ pub struct Create {
     pub password_confirm: String,
 }
 
-/// The body that updates a `_superusers` record; only the fields that are set change.
+/// The body that updates a record of `_superusers`; only the fields that are set change.
 #[derive(
     Debug,
     Clone,

@@ -7,7 +7,7 @@ pub const COLLECTION_ID: &str = "pbc_2130086046";
 /// The collection name.
 pub const COLLECTION_NAME: &str = "todos";
 
-/// A `todos` record as PocketBase's API returns it (hidden fields only to superusers).
+/// A record of `todos` as PocketBase's API returns it (hidden fields only to superusers).
 #[derive(
     Debug,
     Clone,
@@ -40,7 +40,7 @@ pub struct Record {
     pub updated: String,
 }
 
-/// The body that creates a `todos` record.
+/// The body that creates a record of `todos`.
 #[derive(
     Debug,
     Clone,
@@ -65,7 +65,7 @@ pub struct Create {
     pub owner: String,
 }
 
-/// The body that updates a `todos` record; only the fields that are set change.
+/// The body that updates a record of `todos`; only the fields that are set change.
 #[derive(
     Debug,
     Clone,

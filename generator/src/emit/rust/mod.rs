@@ -11,23 +11,18 @@ use crate::diag::Errors;
 use crate::ir::Ir;
 
 pub fn emit(ir: &Ir, target: &Target, files: &mut FileSet) -> Result<(), Errors> {
-    let mut format_errors = Vec::new();
     let mut add = |path: String, tokens: TokenStream| match format(tokens, &target.header()) {
         Ok(text) => files.add(path, text),
-        Err(e) => format_errors.push(format!("{path}: {e}")),
-    };
-    add("src/lib.rs".into(), crate_root::lib(ir, target));
-    add("src/models/mod.rs".into(), models::module_index(ir));
-    for c in &ir.collections {
-        add(format!("src/models/{}.rs", file_stem(&c.module)), models::collection(ir, c));
-    }
-    add("src/schema.rs".into(), schema::tables(ir));
-    if format_errors.is_empty() {
-        Ok(())
-    } else {
         // A token stream that does not parse is a bug in an emitter, not in the user's schema.
-        Err(Errors::single(format!("internal error, please report it: {}", format_errors.join("; "))))
+        Err(e) => Err(Errors::single(format!("internal error, please report it: {path}: {e}"))),
+    };
+    add("src/lib.rs".into(), crate_root::lib(ir, target))?;
+    // `models.rs` rather than `models/mod.rs`, so a collection named `mod` has a file of its own.
+    add("src/models.rs".into(), models::module_index(ir))?;
+    for c in &ir.collections {
+        add(format!("src/models/{}.rs", file_stem(&c.module)), models::collection(ir, c))?;
     }
+    add("src/schema.rs".into(), schema::tables(ir))
 }
 
 /// The one formatting choke point: tokens -> syn::File -> prettyplease, behind the @generated header.

@@ -52,6 +52,9 @@ pub fn collection(ir: &Ir, c: &Collection) -> TokenStream {
     }
 }
 
+/// PocketBase's stand-in for "no limit" (`maxSelect` 2147483647).
+const UNLIMITED: u64 = i32::MAX as u64;
+
 const SERDE_CRATE: &str = "::pbgen_runtime::codegen::serde";
 
 fn derives(extra: TokenStream) -> TokenStream {
@@ -75,7 +78,7 @@ fn record(ir: &Ir, c: &Collection) -> TokenStream {
             pub #name: #ty,
         }
     });
-    let doc = format!(" A `{}` record as PocketBase's API returns it (hidden fields only to superusers).", c.name);
+    let doc = format!(" A record of `{}` as PocketBase's API returns it (hidden fields only to superusers).", c.name);
     quote! {
         #[doc = #doc]
         #derive
@@ -131,8 +134,8 @@ fn inputs(c: &Collection) -> TokenStream {
     };
     let create_derive = derives(quote!());
     let update_derive = derives(quote!(Default,));
-    let create_doc = format!(" The body that creates a `{}` record.", c.name);
-    let update_doc = format!(" The body that updates a `{}` record; only the fields that are set change.", c.name);
+    let create_doc = format!(" The body that creates a record of `{}`.", c.name);
+    let update_doc = format!(" The body that updates a record of `{}`; only the fields that are set change.", c.name);
     quote! {
         #[doc = #create_doc]
         #create_derive
@@ -233,7 +236,9 @@ fn describe(ir: &Ir, f: &Field) -> String {
         FieldType::File(_) => parts.push("a file name".into()),
         FieldType::Relation(r) => {
             let target = &ir.collection(r.target).name;
-            if f.ty.is_multi() {
+            if r.max_select >= UNLIMITED {
+                parts.push(format!("ids of any number of `{target}` records"));
+            } else if f.ty.is_multi() {
                 parts.push(format!("ids of up to {} `{target}` records", r.max_select));
             } else {
                 parts.push(format!("the id of a `{target}` record"));
