@@ -5,9 +5,12 @@
 //! rules with the same parser the server uses.
 
 pub mod filter;
+pub mod meta;
 pub mod schema;
 #[cfg(feature = "server")]
 pub mod types;
+#[cfg(feature = "server")]
+pub mod validate;
 
 /// The one import surface for generated code: re-exports, so generated crates depend on this crate only.
 #[cfg(feature = "server")]

@@ -40,6 +40,7 @@ mod ast;
 mod lexer;
 mod operand;
 mod parser;
+pub mod sql;
 
 #[cfg(test)]
 mod proptests;
