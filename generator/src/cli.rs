@@ -135,15 +135,19 @@ fn default_name(schema: &Path) -> Result<String, String> {
         .ok_or_else(|| format!("{}: cannot take a crate name from this path; pass --name", schema.display()))
 }
 
-/// Cargo's rules, narrowed to names that are also valid Rust identifiers after `-` -> `_`.
+/// Cargo's rules, narrowed to names rustc accepts without a lint: lowercase words of letters and digits
+/// joined by single `_` or `-`, starting with a letter (`blog`, `my-app`, `shop_v2`).
 fn check_crate_name(name: &str) -> Result<(), String> {
-    let valid = name.starts_with(|c: char| c.is_ascii_alphabetic())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let valid = name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .split(['_', '-'])
+            .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
     if valid {
         Ok(())
     } else {
         Err(format!(
-            "{name:?} is not a usable crate name (letters, digits, `_` and `-`, starting with a letter); pass --name"
+            "{name:?} is not a usable crate name (lowercase letters and digits in words joined by `_` or `-`, \
+             starting with a letter); pass --name"
         ))
     }
 }

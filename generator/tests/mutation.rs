@@ -1,22 +1,27 @@
-//! Damaged schemas never make pbgen panic: corpus files are mutated at random (deterministically, from a fixed
-//! seed) and every result goes through `load_str` and, when it loads, `generate`.
+//! Damaged schemas never make pbgen panic. Corpus files are mutated at random (deterministically, from a fixed
+//! seed), and a sweep puts every awkward name in every naming position of one schema. Every result goes
+//! through `load_str` and, when it loads, `generate`; when it does not, through `read_str` and
+//! `generate_with`, which lower what could be read (what `gen` does).
 //!
 //! For every case: no panic; an error carries at least one diagnostic with a message, and never an "internal
-//! error"; generated `.rs` files parse with `syn`. A failing case is reported with its seed and mutations,
-//! and its input is saved under `<target>/tmp/mutation-failures/`.
+//! error"; the load problems survive lowering; generated `.rs` files parse with `syn`. A failing case is
+//! reported with its seed (or sweep number) and mutations, and its input is saved under
+//! `<target>/tmp/mutation-failures/`.
 //!
-//! `PBGEN_MUTATION_CASES` changes the number of cases (default 3000), `PBGEN_MUTATION_SEED` the base seed.
+//! `PBGEN_MUTATION_CASES` sets the number of random cases (default 2600), `PBGEN_MUTATION_SEED` the base seed.
 
+use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::Arc;
 
 use pbgen::Target;
 use serde_json::{Map, Value, json};
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus");
-const DEFAULT_CASES: u64 = 3000;
-const DEFAULT_SEED: u64 = 0x5eed_0f_9b_6e4_2026;
+/// Random cases; with the sweep, about 3000 in all.
+const DEFAULT_CASES: u64 = 2600;
+const DEFAULT_SEED: u64 = 0x5eed_2026_0f9b_6e42;
 
 /// splitmix64: small, fast, and the same sequence everywhere.
 struct Rng(u64);
@@ -45,141 +50,29 @@ impl Rng {
 }
 
 /// Names that are awkward for Rust, SQL or PocketBase.
+#[rustfmt::skip]
 const WEIRD_NAMES: &[&str] = &[
-    "self",
-    "Self",
-    "super",
-    "crate",
-    "type",
-    "mod",
-    "fn",
-    "async",
-    "gen",
-    "r#type",
-    "_",
-    "__",
-    "2fa",
-    "0",
-    "a-b",
-    "a b",
-    "a.b",
-    "ünïcödé",
-    "日本",
-    "",
-    " ",
-    "Record",
-    "Create",
-    "Update",
-    "Value",
-    "id",
-    "ID",
-    "Id",
-    "expand",
-    "collectionId",
-    "collectionName",
-    "passwordConfirm",
-    "created",
-    "null",
-    "true",
-    "a_via_b",
-    "_superusers",
-    "users",
-    "Users",
-    "USERS",
-    "lib",
-    "schema",
-    "models",
-    "std",
-    "core",
-    "Option",
-    "String",
-    "Vec",
-    "\u{0}",
-    "\"",
-    "'",
-    "`",
-    "\\",
-    "*/",
-    "//",
-    "x;DROP TABLE users",
-    "👍",
+    "self", "Self", "super", "crate", "type", "mod", "fn", "async", "gen", "r#type", "_", "__", "2fa", "0", "a-b",
+    "a b", "a.b", "ünïcödé", "日本", "", " ", "Record", "Create", "Update", "Value", "id", "ID", "Id", "expand",
+    "collectionId", "collectionName", "passwordConfirm", "created", "null", "true", "a_via_b", "_superusers",
+    "users", "Users", "USERS", "lib", "schema", "models", "std", "core", "Option", "String", "Vec", "\u{0}", "\"",
+    "'", "`", "\\", "*/", "//", "x;DROP TABLE users", "👍",
 ];
 
 /// Fragments spliced into strings: filter syntax, SQL, quoting, control characters, non-ASCII.
+#[rustfmt::skip]
 const SPLICES: &[&str] = &[
-    "'",
-    "\"",
-    "`",
-    "\\",
-    "(",
-    ")",
-    "((",
-    "&&",
-    "||",
-    "!=",
-    "?=",
-    "~",
-    "!~",
-    "?>",
-    ":isset",
-    ":each",
-    ":length",
-    ":lower",
-    ":changed",
-    "@request.",
-    "@request.auth.",
-    "@request.body.",
-    "@collection.",
-    "@collection.users.",
-    "_via_",
-    ".",
-    "..",
-    "@now",
-    "@",
-    "=",
-    " ",
-    "\n",
-    "\u{0}",
-    "é",
-    "👍",
-    "//",
-    "/*",
-    "%",
-    "$",
-    "{",
-    "}",
-    "[",
-    "]",
-    "0x",
-    "1e999",
-    "-",
-    "CREATE INDEX",
-    "UNIQUE",
-    "ON",
-    "WHERE",
-    ";",
-    "`a`",
-    "\"x\"",
-    "geoDistance(",
-    "strftime(",
+    "'", "\"", "`", "\\", "(", ")", "((", "&&", "||", "!=", "?=", "~", "!~", "?>", ":isset", ":each", ":length",
+    ":lower", ":changed", "@request.", "@request.auth.", "@request.body.", "@collection.", "@collection.users.",
+    "_via_", ".", "..", "@now", "@", "=", " ", "\n", "\u{0}", "é", "👍", "//", "/*", "%", "$", "{", "}", "[", "]",
+    "0x", "1e999", "-", "CREATE INDEX", "UNIQUE", "ON", "WHERE", ";", "`a`", "\"x\"", "geoDistance(", "strftime(",
 ];
 
+/// Keys whose values pbgen parses further (rules, SQL, patterns) or resolves (relations, select values).
+#[rustfmt::skip]
 const KEYS_OF_INTEREST: &[&str] = &[
-    "listRule",
-    "viewRule",
-    "createRule",
-    "updateRule",
-    "deleteRule",
-    "authRule",
-    "manageRule",
-    "viewQuery",
-    "indexes",
-    "pattern",
-    "autogeneratePattern",
-    "values",
-    "collectionId",
-    "options",
-    "query",
+    "listRule", "viewRule", "createRule", "updateRule", "deleteRule", "authRule", "manageRule", "viewQuery", "indexes",
+    "pattern", "autogeneratePattern", "values", "collectionId", "options", "query",
 ];
 
 /// The JSON pointers of the nodes for which `keep(node, pointer)` holds.
@@ -229,18 +122,10 @@ fn fields_mut(coll: &mut Value) -> Option<&mut Vec<Value>> {
     map.get_mut(key)?.as_array_mut()
 }
 
-fn random_field<'a>(rng: &mut Rng, doc: &'a mut Value) -> Option<&'a mut Value> {
-    let colls = collections(doc);
-    if colls.is_empty() {
-        return None;
-    }
-    let i = rng.below(colls.len());
-    let fields = fields_mut(&mut colls[i])?;
-    if fields.is_empty() {
-        return None;
-    }
-    let j = rng.below(fields.len());
-    Some(&mut fields[j])
+/// `/<collection>/fields/<field>` (or legacy `schema`).
+fn is_field_pointer(p: &str) -> bool {
+    let segments: Vec<&str> = p.split('/').collect();
+    segments.len() == 4 && matches!(segments[2], "fields" | "schema")
 }
 
 fn wrong_type_value(rng: &mut Rng, current: &Value) -> Value {
@@ -407,11 +292,19 @@ fn mutate(rng: &mut Rng, doc: &mut Value) -> String {
                     format!("collection {i} named {name:?}")
                 }
                 1 => {
-                    let Some(field) = random_field(rng, doc) else { return "weird field name: none".into() };
-                    if let Some(map) = field.as_object_mut() {
+                    // Half the time a select field: its name also names an enum.
+                    let select_only = rng.percent(50);
+                    let Some(p) = random_pointer(rng, doc, |v, p| {
+                        is_field_pointer(p)
+                            && v.is_object()
+                            && (!select_only || v.get("type").and_then(Value::as_str) == Some("select"))
+                    }) else {
+                        return "weird field name: no field".into();
+                    };
+                    if let Some(map) = doc.pointer_mut(&p).and_then(Value::as_object_mut) {
                         map.insert("name".into(), json!(name));
                     }
-                    format!("a field named {name:?}")
+                    format!("field {p:?} named {name:?}")
                 }
                 _ => {
                     let Some(p) = random_pointer(rng, doc, |v, p| p.ends_with("/values") && v.is_array()) else {
@@ -482,23 +375,31 @@ fn mutate(rng: &mut Rng, doc: &mut Value) -> String {
     }
 }
 
-/// A base document: a whole corpus file, or a few of its collections with the collections they relate to.
-fn base_document(rng: &mut Rng, corpus: &[(String, Vec<Value>)]) -> (String, Value) {
-    let (name, colls) = rng.pick(corpus);
-    if rng.percent(10) {
-        return (format!("{name} (whole)"), Value::Array(colls.clone()));
+/// A corpus file: its collections, and for each the collections it names (relations, `@collection.x`).
+struct CorpusFile {
+    name: String,
+    collections: Vec<Value>,
+    references: Vec<Vec<usize>>,
+}
+
+/// A base document: a whole corpus file, or a few of its collections with the collections they refer to.
+fn base_document(rng: &mut Rng, corpus: &[CorpusFile]) -> (String, Value) {
+    let file = rng.pick(corpus);
+    if rng.percent(5) {
+        return (format!("{} (whole)", file.name), Value::Array(file.collections.clone()));
     }
-    let mut chosen: Vec<usize> = (0..1 + rng.below(3)).map(|_| rng.below(colls.len())).collect();
+    let start: Vec<usize> = (0..1 + rng.below(3)).map(|_| rng.below(file.collections.len())).collect();
+    let chosen = with_references(file, start);
+    let doc = Value::Array(chosen.iter().map(|&j| file.collections[j].clone()).collect());
+    (format!("{} collections {chosen:?}", file.name), doc)
+}
+
+/// `chosen` and every collection they refer to, transitively, in file order.
+fn with_references(file: &CorpusFile, mut chosen: Vec<usize>) -> Vec<usize> {
     let mut i = 0;
     while i < chosen.len() {
-        let text = colls[chosen[i]].to_string();
-        for (j, c) in colls.iter().enumerate() {
-            let id = c.get("id").and_then(Value::as_str).unwrap_or("\0");
-            let cname = c.get("name").and_then(Value::as_str).unwrap_or("\0");
-            let referenced = [id, cname].iter().any(|k| {
-                text.contains(&format!("\"collectionId\":\"{k}\"")) || text.contains(&format!("@collection.{k}."))
-            });
-            if referenced && !chosen.contains(&j) {
+        for &j in &file.references[chosen[i]] {
+            if !chosen.contains(&j) {
                 chosen.push(j);
             }
         }
@@ -506,10 +407,86 @@ fn base_document(rng: &mut Rng, corpus: &[(String, Vec<Value>)]) -> (String, Val
     }
     chosen.sort_unstable();
     chosen.dedup();
-    (format!("{name} collections {chosen:?}"), Value::Array(chosen.iter().map(|&j| colls[j].clone()).collect()))
+    chosen
 }
 
-fn corpus() -> Vec<(String, Vec<Value>)> {
+/// Where the sweep puts each weird name in the blog example's `posts` (with `users` and `tags`):
+/// `(what, collection, field, key)`; the name replaces `key` of the collection or field, or joins `values`.
+const SWEEP_TARGETS: &[(&str, &str, Option<&str>, &str)] = &[
+    ("collection name", "posts", None, "name"),
+    ("auth collection name", "users", None, "name"),
+    ("text field name", "posts", Some("title"), "name"),
+    ("select field name", "posts", Some("status"), "name"),
+    ("multi-select field name", "posts", Some("categories"), "name"),
+    ("relation field name", "posts", Some("author"), "name"),
+    ("select value", "posts", Some("status"), "values"),
+];
+
+fn sweep_len() -> u64 {
+    (SWEEP_TARGETS.len() * WEIRD_NAMES.len()) as u64
+}
+
+fn named<'a>(items: &'a mut [Value], name: &str) -> &'a mut Map<String, Value> {
+    items
+        .iter_mut()
+        .find(|v| v.get("name").and_then(Value::as_str) == Some(name))
+        .and_then(Value::as_object_mut)
+        .unwrap_or_else(|| panic!("no {name:?} in the blog example"))
+}
+
+/// The deterministic part: every weird name in every naming position, in a schema where nothing else can
+/// fail (no rules, no indexes), so that the name reaches the emitters whenever lowering accepts it.
+fn sweep_case(k: usize, corpus: &[CorpusFile]) -> Case {
+    let (what, collection, field, key) = SWEEP_TARGETS[k / WEIRD_NAMES.len()];
+    let name = WEIRD_NAMES[k % WEIRD_NAMES.len()];
+    let file = corpus.iter().find(|f| f.name.contains("blog-example")).expect("the blog example in the corpus");
+    let posts = file.collections.iter().position(|c| c.get("name") == Some(&json!("posts"))).expect("posts");
+    let mut colls: Vec<Value> =
+        with_references(file, vec![posts]).into_iter().map(|j| file.collections[j].clone()).collect();
+    for c in &mut colls {
+        let map = c.as_object_mut().expect("a collection object");
+        for rule in ["listRule", "viewRule", "createRule", "updateRule", "deleteRule", "authRule", "manageRule"] {
+            map.insert(rule.into(), Value::Null);
+        }
+        map.insert("indexes".into(), json!([]));
+    }
+    let mut object = named(&mut colls, collection);
+    if let Some(field) = field {
+        let fields = object.get_mut("fields").and_then(Value::as_array_mut).expect("a fields array");
+        object = named(fields, field);
+    }
+    match object.get_mut(key) {
+        Some(Value::Array(values)) => values.push(json!(name)),
+        _ => {
+            object.insert(key.into(), json!(name));
+        }
+    }
+    Case {
+        id: format!("sweep {k}"),
+        origin: "blog example posts, users, tags".into(),
+        mutations: vec![format!("{what} {name:?}")],
+        text: Value::Array(colls).to_string(),
+    }
+}
+
+fn references(collections: &[Value]) -> Vec<Vec<usize>> {
+    let texts: Vec<String> = collections.iter().map(Value::to_string).collect();
+    texts
+        .iter()
+        .map(|text| {
+            (0..collections.len())
+                .filter(|&j| {
+                    ["id", "name"].iter().filter_map(|k| collections[j].get(k).and_then(Value::as_str)).any(|key| {
+                        text.contains(&format!("\"collectionId\":\"{key}\""))
+                            || text.contains(&format!("@collection.{key}."))
+                    })
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn corpus() -> Vec<CorpusFile> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(CORPUS)
         .unwrap_or_else(|e| panic!("{CORPUS}: {e} (shared/ must be checked out beside the repository)"))
         .map(|e| e.expect("readable corpus dir entry").path())
@@ -520,25 +497,27 @@ fn corpus() -> Vec<(String, Vec<Value>)> {
         .iter()
         .map(|p| {
             let text = std::fs::read_to_string(p).expect("corpus files are UTF-8");
-            let colls = match serde_json::from_str(&text).expect("corpus files are JSON") {
+            let collections = match serde_json::from_str(&text).expect("corpus files are JSON") {
                 Value::Array(items) => items,
                 Value::Object(mut m) => m.remove("collections").and_then(|v| v.as_array().cloned()).unwrap_or_default(),
                 _ => Vec::new(),
             };
-            (p.file_name().unwrap_or_default().to_string_lossy().into_owned(), colls)
+            let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            CorpusFile { name, references: references(&collections), collections }
         })
-        .filter(|(_, colls)| !colls.is_empty())
+        .filter(|f| !f.collections.is_empty())
         .collect()
 }
 
 struct Case {
-    seed: u64,
+    /// `seed 0x…` or `sweep <k>`.
+    id: String,
     origin: String,
     mutations: Vec<String>,
     text: String,
 }
 
-fn build_case(seed: u64, corpus: &[(String, Vec<Value>)]) -> Case {
+fn build_case(seed: u64, corpus: &[CorpusFile]) -> Case {
     let mut rng = Rng(seed);
     let (origin, mut doc) = base_document(&mut rng, corpus);
     let n = 1 + rng.below(3);
@@ -549,7 +528,7 @@ fn build_case(seed: u64, corpus: &[(String, Vec<Value>)]) -> Case {
         doc = Value::Object(wrapper);
         mutations.push("wrapped in {\"collections\": ...}".into());
     }
-    let mut text = if rng.percent(50) { doc.to_string() } else { serde_json::to_string_pretty(&doc).expect("JSON") };
+    let mut text = if rng.percent(75) { doc.to_string() } else { serde_json::to_string_pretty(&doc).expect("JSON") };
     if rng.percent(12) {
         let mut at = rng.below(text.len() + 1);
         while !text.is_char_boundary(at) {
@@ -558,71 +537,87 @@ fn build_case(seed: u64, corpus: &[(String, Vec<Value>)]) -> Case {
         text.truncate(at);
         mutations.push(format!("truncate at byte {at}"));
     }
-    Case { seed, origin, mutations, text }
+    Case { id: format!("seed {seed:#x}"), origin, mutations, text }
 }
 
 #[derive(Default)]
 struct Tally {
     load_errors: usize,
+    /// Schemas with load problems that were still lowered (`read_str` + `generate_with`, as `gen` does).
+    partial_lowerings: usize,
     lower_errors: usize,
     generated: usize,
     rs_files: usize,
 }
 
+fn check_errors(stage: &str, errors: &pbgen::Errors, problems: &mut Vec<String>) {
+    if !errors.0.iter().any(|d| !d.to_string().trim().is_empty()) {
+        problems.push(format!("{stage}: an error without any message: {:?}", errors.0));
+    }
+    for d in &errors.0 {
+        if d.message.trim().is_empty() {
+            problems.push(format!("{stage}: a diagnostic with an empty message at {}", d.path));
+        }
+        if d.message.contains("internal error") {
+            problems.push(format!("{stage}: {d}"));
+        }
+    }
+}
+
 /// Problems (not panics) with one case's outcome.
 fn run_case(text: &str, tally: &mut Tally) -> Vec<String> {
     let mut problems = Vec::new();
-    let check_errors = |stage: &str, errors: &pbgen::Errors, problems: &mut Vec<String>| {
-        if !errors.0.iter().any(|d| !d.to_string().trim().is_empty()) {
-            problems.push(format!("{stage}: an error without any message: {:?}", errors.0));
-        }
-        for d in &errors.0 {
-            if d.message.trim().is_empty() {
-                problems.push(format!("{stage}: a diagnostic with an empty message at {}", d.path));
-            }
-            if d.message.contains("internal error") {
-                problems.push(format!("{stage}: {d}"));
-            }
-        }
-    };
-    let tl = std::time::Instant::now();
-    let loaded = pbgen::schema::load_str(text);
-    LOAD.with(|b| b.set(b.get() + tl.elapsed().as_secs_f64()));
-    if let Ok(schema) = &loaded {
-        let t = std::time::Instant::now();
-        let _ = pbgen::ir::lower(schema);
-        LOWER.with(|b| b.set(b.get() + t.elapsed().as_secs_f64()));
-    }
-    let schema = match loaded {
-        Ok(schema) => schema,
-        Err(errors) => {
-            tally.load_errors += 1;
-            check_errors("load_str", &errors, &mut problems);
-            return problems;
-        }
-    };
     let target = Target { crate_name: "mutated".into(), source: "mutated.json".into() };
-    match pbgen::generate(&schema, &target) {
-        Err(errors) => {
-            tally.lower_errors += 1;
-            check_errors("generate", &errors, &mut problems);
-        }
-        Ok(files) => {
-            tally.generated += 1;
-            let t = std::time::Instant::now();
-            for (path, contents) in files.0.iter().filter(|(p, _)| p.ends_with(".rs")) {
-                tally.rs_files += 1;
-                if let Err(e) = syn::parse_file(contents) {
-                    problems.push(format!("{path} does not parse: {e}"));
+    let load_errors = match pbgen::schema::load_str(text) {
+        Ok(schema) => {
+            match pbgen::generate(&schema, &target) {
+                Err(errors) => {
+                    tally.lower_errors += 1;
+                    check_errors("generate", &errors, &mut problems);
+                }
+                Ok(files) => {
+                    tally.generated += 1;
+                    for (path, contents) in files.0.iter().filter(|(p, _)| p.ends_with(".rs")) {
+                        tally.rs_files += 1;
+                        if let Err(e) = syn::parse_file(contents) {
+                            problems.push(format!("{path} does not parse: {e}"));
+                        }
+                    }
                 }
             }
-            SYN.with(|b| b.set(b.get() + t.elapsed().as_secs_f64()));
+            return problems;
         }
+        Err(errors) => errors,
+    };
+    tally.load_errors += 1;
+    check_errors("load_str", &load_errors, &mut problems);
+
+    // What `gen` does: lower what could be read, so that one run reports every problem.
+    match pbgen::schema::read_str(text) {
+        Err(errors) if errors == load_errors => {}
+        Err(errors) => problems.push(format!("read_str and load_str disagree:\n{errors}\n{load_errors}")),
+        Ok((schema, read_problems)) => match pbgen::generate_with(&schema, read_problems, &target) {
+            Ok(_) => problems.push(format!("generate_with succeeds on a schema that does not load:\n{load_errors}")),
+            Err(errors) => {
+                tally.partial_lowerings += 1;
+                check_errors("generate_with", &errors, &mut problems);
+                for d in &load_errors.0 {
+                    if !errors.0.contains(d) {
+                        problems.push(format!("generate_with drops the load problem `{d}`"));
+                    }
+                }
+            }
+        },
     }
     problems
 }
 
-static PANIC_MESSAGE: Mutex<Option<String>> = Mutex::new(None);
+thread_local! {
+    /// Whether this thread is running a case, whose panics are recorded instead of printed.
+    static IN_CASE: Cell<bool> = const { Cell::new(false) };
+    /// The last panic in a case on this thread.
+    static PANIC_MESSAGE: RefCell<Option<String>> = const { RefCell::new(None) };
+}
 
 fn env_u64(name: &str) -> Option<u64> {
     let v = std::env::var(name).ok()?;
@@ -633,16 +628,58 @@ fn env_u64(name: &str) -> Option<u64> {
     }
 }
 
+/// Runs cases `first, first + step, ...` below `cases`; returns `(case index, report)` of each failure.
+fn run_cases(corpus: &[CorpusFile], base_seed: u64, first: u64, step: u64, cases: u64) -> (Tally, Vec<(u64, String)>) {
+    let failures_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("mutation-failures");
+    let mut tally = Tally::default();
+    let mut failures = Vec::new();
+    for i in (first..cases + sweep_len()).step_by(step as usize) {
+        let case = match i.checked_sub(cases) {
+            None => build_case(base_seed.wrapping_add(i), corpus),
+            Some(k) => sweep_case(k as usize, corpus),
+        };
+        IN_CASE.with(|c| c.set(true));
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| run_case(&case.text, &mut tally)));
+        IN_CASE.with(|c| c.set(false));
+        let problems = outcome.unwrap_or_else(|_| {
+            let message = PANIC_MESSAGE.with(|m| m.borrow_mut().take());
+            vec![format!("PANIC: {}", message.unwrap_or_default())]
+        });
+        if !problems.is_empty() {
+            let _ = std::fs::create_dir_all(&failures_dir);
+            let saved = failures_dir.join(format!("{}.json", case.id.replace(' ', "-")));
+            let _ = std::fs::write(&saved, &case.text);
+            failures.push((
+                i,
+                format!(
+                    "case {i}, {} ({}), mutations: [{}]\n  input: {}\n  - {}",
+                    case.id,
+                    case.origin,
+                    case.mutations.join("; "),
+                    saved.display(),
+                    problems.join("\n  - ")
+                ),
+            ));
+        }
+    }
+    (tally, failures)
+}
+
 #[test]
 fn mutated_corpus_never_panics() {
     let corpus = corpus();
     assert!(corpus.len() >= 10, "expected the whole corpus in {CORPUS}");
     let cases = env_u64("PBGEN_MUTATION_CASES").unwrap_or(DEFAULT_CASES);
     let base_seed = env_u64("PBGEN_MUTATION_SEED").unwrap_or(DEFAULT_SEED);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4)) as u64;
 
-    // Panics are expected to be caught: record the message and location instead of printing a backtrace each time.
-    let previous_hook = panic::take_hook();
-    panic::set_hook(Box::new(|info| {
+    // Panics in cases are caught: record each one's message and location instead of printing a backtrace.
+    let previous_hook = Arc::new(panic::take_hook());
+    let outside_cases = Arc::clone(&previous_hook);
+    panic::set_hook(Box::new(move |info| {
+        if !IN_CASE.with(Cell::get) {
+            return outside_cases(info);
+        }
         let payload = info
             .payload()
             .downcast_ref::<&str>()
@@ -650,64 +687,48 @@ fn mutated_corpus_never_panics() {
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "(non-string payload)".into());
         let at = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
-        *PANIC_MESSAGE.lock().unwrap_or_else(|e| e.into_inner()) = Some(format!("{payload} (at {at})"));
+        PANIC_MESSAGE.with(|m| *m.borrow_mut() = Some(format!("{payload} (at {at})")));
     }));
-
-    let failures_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("mutation-failures");
-    let mut tally = Tally::default();
-    let mut failures: Vec<String> = Vec::new();
-    for i in 0..cases {
-        let seed = base_seed.wrapping_add(i);
-        let t0 = std::time::Instant::now();
-        let case = build_case(seed, &corpus);
-        BUILD.with(|b| b.set(b.get() + t0.elapsed().as_secs_f64()));
-        let t1 = std::time::Instant::now();
-        let outcome = panic::catch_unwind(AssertUnwindSafe(|| run_case(&case.text, &mut tally)));
-        RUN.with(|b| b.set(b.get() + t1.elapsed().as_secs_f64()));
-        let problems = match outcome {
-            Ok(problems) => problems,
-            Err(_) => {
-                let message = PANIC_MESSAGE.lock().unwrap_or_else(|e| e.into_inner()).take();
-                vec![format!("PANIC: {}", message.unwrap_or_default())]
-            }
-        };
-        if !problems.is_empty() {
-            let _ = std::fs::create_dir_all(&failures_dir);
-            let saved = failures_dir.join(format!("{seed:#x}.json"));
-            let _ = std::fs::write(&saved, &case.text);
-            failures.push(format!(
-                "case {i}, seed {:#x} ({}), mutations: [{}]\n  input: {}\n  - {}",
-                case.seed,
-                case.origin,
-                case.mutations.join("; "),
-                saved.display(),
-                problems.join("\n  - ")
-            ));
-        }
+    let results: Vec<(Tally, Vec<(u64, String)>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let corpus = &corpus;
+                scope.spawn(move || run_cases(corpus, base_seed, t, threads, cases))
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().expect("a worker thread")).collect()
+    });
+    drop(panic::take_hook());
+    if let Ok(previous_hook) = Arc::try_unwrap(previous_hook) {
+        panic::set_hook(previous_hook);
     }
-    panic::set_hook(previous_hook);
-    eprintln!("load {:.1}s lower {:.1}s", LOAD.with(|b| b.get()), LOWER.with(|b| b.get()));
-    eprintln!(
-        "build {:.1}s run {:.1}s syn {:.1}s",
-        BUILD.with(|b| b.get()),
-        RUN.with(|b| b.get()),
-        SYN.with(|b| b.get())
-    );
 
+    let mut tally = Tally::default();
+    let mut failures = Vec::new();
+    for (t, f) in results {
+        tally.load_errors += t.load_errors;
+        tally.partial_lowerings += t.partial_lowerings;
+        tally.lower_errors += t.lower_errors;
+        tally.generated += t.generated;
+        tally.rs_files += t.rs_files;
+        failures.extend(f);
+    }
+    failures.sort();
+    eprintln!("{cases} random + {} sweep cases:", sweep_len());
     eprintln!(
-        "{cases} cases: {} load errors, {} lowering errors, {} generated ({} .rs files parsed)",
-        tally.load_errors, tally.lower_errors, tally.generated, tally.rs_files
+        "  {} load errors ({} lowered anyway), {} lowering errors",
+        tally.load_errors, tally.partial_lowerings, tally.lower_errors
     );
+    eprintln!("  {} generated ({} .rs files parsed with syn)", tally.generated, tally.rs_files);
+    let failures: Vec<String> = failures.into_iter().map(|(_, f)| f).collect();
     assert!(
         failures.is_empty(),
-        "{} of {cases} mutated schemas failed (rerun one with PBGEN_MUTATION_SEED=<seed> PBGEN_MUTATION_CASES=1):\n\n{}\n",
+        "{} of {} mutated schemas failed (rerun a random case alone with {}):\n\n{}\n",
         failures.len(),
+        cases + sweep_len(),
+        "PBGEN_MUTATION_SEED=<seed> PBGEN_MUTATION_CASES=1",
         failures.join("\n\n")
     );
     // The mutations must leave enough schemas valid for the emitters to be exercised too.
     assert!(tally.generated * 10 >= cases as usize, "only {} of {cases} cases generated", tally.generated);
 }
-
-thread_local! { static BUILD: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) }; static RUN: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) }; }
-thread_local! { static SYN: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) }; }
-thread_local! { static LOAD: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) }; static LOWER: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) }; }

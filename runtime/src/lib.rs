@@ -15,6 +15,7 @@ pub mod validate;
 /// The one import surface for generated code: re-exports, so generated crates depend on this crate only.
 #[cfg(feature = "server")]
 pub mod codegen {
+    pub use crate::meta::{CollectionKind, CollectionMeta, FieldKind, FieldMeta, SchemaMeta};
     pub use crate::schema::{Column, Table, TableKind};
     pub use crate::types::{GeoPoint, empty_as_none, number};
     pub use serde;

@@ -91,10 +91,13 @@ pub fn lower_with(schema: &Schema, mut diags: Diagnostics) -> Result<Ir, Errors>
 }
 
 fn superusers() -> schema::Collection {
-    match schema::load_str(SUPERUSERS_JSON) {
-        Ok(mut s) if s.collections.len() == 1 => s.collections.remove(0),
-        _ => unreachable!("the embedded _superusers definition is valid (a unit test loads it)"),
-    }
+    static PARSED: std::sync::OnceLock<schema::Collection> = std::sync::OnceLock::new();
+    PARSED
+        .get_or_init(|| match schema::load_str(SUPERUSERS_JSON) {
+            Ok(mut s) if s.collections.len() == 1 => s.collections.remove(0),
+            _ => unreachable!("the embedded _superusers definition is valid (a unit test loads it)"),
+        })
+        .clone()
 }
 
 /// Pass 1: collection identity and names.
@@ -457,6 +460,10 @@ fn select(
         );
     }
     let mut enum_ident = type_ident(&f.name);
+    if enum_ident.is_empty() {
+        // A field named `_` has no letters to make a type name from.
+        enum_ident.push_str("Select");
+    }
     if MODULE_TYPES.contains(&enum_ident.as_str()) {
         enum_ident.push_str("Value");
     }
@@ -487,7 +494,8 @@ fn select(
         let mut variant = base.clone();
         let mut n = k;
         while variants.claim(&variant, value).is_err() {
-            variant = format!("{base}{n}");
+            // `Self_` + 1 would be `Self_1`, which is not CamelCase.
+            variant = format!("{}{n}", base.trim_end_matches('_'));
             n += 1;
         }
         values.push(SelectValue { value: value.clone(), variant });

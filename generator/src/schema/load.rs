@@ -234,7 +234,6 @@ fn plain_message(message: &str) -> String {
     message
         .replace("expected u64", "expected a whole number (0 or more)")
         .replace("expected f64", "expected a number")
-        .replace("expected a string", "expected a string")
         .replace("invalid type: map", "invalid type: object")
         .replace("invalid type: sequence", "invalid type: array")
         .replace("expected a sequence", "expected an array")

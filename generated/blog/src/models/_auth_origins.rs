@@ -19,18 +19,18 @@ pub const COLLECTION_NAME: &str = "_authOrigins";
 pub struct Record {
     /// `collectionRef`: text field, required.
     #[serde(rename = "collectionRef")]
-    pub collection_ref: String,
+    pub collection_ref: ::std::string::String,
     /// `created`: autodate field, `YYYY-MM-DD HH:MM:SS.sssZ` or empty.
-    pub created: String,
+    pub created: ::std::string::String,
     /// `fingerprint`: text field, required.
-    pub fingerprint: String,
+    pub fingerprint: ::std::string::String,
     /// `id`: text field, required, exactly 15 characters.
-    pub id: String,
+    pub id: ::std::string::String,
     /// `recordRef`: text field, required.
     #[serde(rename = "recordRef")]
-    pub record_ref: String,
+    pub record_ref: ::std::string::String,
     /// `updated`: autodate field, `YYYY-MM-DD HH:MM:SS.sssZ` or empty.
-    pub updated: String,
+    pub updated: ::std::string::String,
 }
 
 /// The body that creates a record of `_authOrigins`.
@@ -43,13 +43,13 @@ pub struct Record {
 )]
 #[serde(crate = "::pbgen_runtime::codegen::serde")]
 pub struct Create {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
     #[serde(rename = "collectionRef")]
-    pub collection_ref: String,
+    pub collection_ref: ::std::string::String,
     #[serde(rename = "recordRef")]
-    pub record_ref: String,
-    pub fingerprint: String,
+    pub record_ref: ::std::string::String,
+    pub fingerprint: ::std::string::String,
 }
 
 /// The body that updates a record of `_authOrigins`; only the fields that are set change.
@@ -63,10 +63,16 @@ pub struct Create {
 )]
 #[serde(crate = "::pbgen_runtime::codegen::serde")]
 pub struct Update {
-    #[serde(rename = "collectionRef", skip_serializing_if = "Option::is_none")]
-    pub collection_ref: Option<String>,
-    #[serde(rename = "recordRef", skip_serializing_if = "Option::is_none")]
-    pub record_ref: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fingerprint: Option<String>,
+    #[serde(
+        rename = "collectionRef",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub collection_ref: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "recordRef",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub record_ref: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub fingerprint: ::std::option::Option<::std::string::String>,
 }

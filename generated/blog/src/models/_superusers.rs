@@ -18,19 +18,19 @@ pub const COLLECTION_NAME: &str = "_superusers";
 #[serde(crate = "::pbgen_runtime::codegen::serde")]
 pub struct Record {
     /// `created`: autodate field, `YYYY-MM-DD HH:MM:SS.sssZ` or empty.
-    pub created: String,
+    pub created: ::std::string::String,
     /// `email`: email field, required.
-    pub email: String,
+    pub email: ::std::string::String,
     /// `emailVisibility`: bool field.
     #[serde(rename = "emailVisibility")]
     pub email_visibility: bool,
     /// `id`: text field, required, exactly 15 characters.
-    pub id: String,
+    pub id: ::std::string::String,
     /// `tokenKey`: text field, required, hidden, 30 to 60 characters.
     #[serde(rename = "tokenKey")]
-    pub token_key: String,
+    pub token_key: ::std::string::String,
     /// `updated`: autodate field, `YYYY-MM-DD HH:MM:SS.sssZ` or empty.
-    pub updated: String,
+    pub updated: ::std::string::String,
     /// `verified`: bool field.
     pub verified: bool,
 }
@@ -45,17 +45,20 @@ pub struct Record {
 )]
 #[serde(crate = "::pbgen_runtime::codegen::serde")]
 pub struct Create {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    pub password: String,
-    pub email: String,
-    #[serde(rename = "emailVisibility", skip_serializing_if = "Option::is_none")]
-    pub email_visibility: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub verified: Option<bool>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    pub password: ::std::string::String,
+    pub email: ::std::string::String,
+    #[serde(
+        rename = "emailVisibility",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub email_visibility: ::std::option::Option<bool>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub verified: ::std::option::Option<bool>,
     /// Must equal `password`.
     #[serde(rename = "passwordConfirm")]
-    pub password_confirm: String,
+    pub password_confirm: ::std::string::String,
 }
 
 /// The body that updates a record of `_superusers`; only the fields that are set change.
@@ -69,18 +72,27 @@ pub struct Create {
 )]
 #[serde(crate = "::pbgen_runtime::codegen::serde")]
 pub struct Update {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub password: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    #[serde(rename = "emailVisibility", skip_serializing_if = "Option::is_none")]
-    pub email_visibility: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub verified: Option<bool>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub password: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub email: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "emailVisibility",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub email_visibility: ::std::option::Option<bool>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub verified: ::std::option::Option<bool>,
     /// Must equal `password` when the password changes.
-    #[serde(rename = "passwordConfirm", skip_serializing_if = "Option::is_none")]
-    pub password_confirm: Option<String>,
+    #[serde(
+        rename = "passwordConfirm",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub password_confirm: ::std::option::Option<::std::string::String>,
     /// The current password; needed when a non-superuser changes the password.
-    #[serde(rename = "oldPassword", skip_serializing_if = "Option::is_none")]
-    pub old_password: Option<String>,
+    #[serde(
+        rename = "oldPassword",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub old_password: ::std::option::Option<::std::string::String>,
 }

@@ -20,19 +20,19 @@ pub struct Record {
     /// `approved`: bool field.
     pub approved: bool,
     /// `author`: relation field, required, the id of a `users` record.
-    pub author: String,
+    pub author: ::std::string::String,
     /// `created`: autodate field, `YYYY-MM-DD HH:MM:SS.sssZ` or empty.
-    pub created: String,
+    pub created: ::std::string::String,
     /// `id`: text field, required, exactly 15 characters.
-    pub id: String,
+    pub id: ::std::string::String,
     /// `parent`: relation field, the id of a `comments` record.
-    pub parent: String,
+    pub parent: ::std::string::String,
     /// `post`: relation field, required, the id of a `posts` record.
-    pub post: String,
+    pub post: ::std::string::String,
     /// `text`: text field, required, 1 to 2000 characters.
-    pub text: String,
+    pub text: ::std::string::String,
     /// `updated`: autodate field, `YYYY-MM-DD HH:MM:SS.sssZ` or empty.
-    pub updated: String,
+    pub updated: ::std::string::String,
 }
 
 /// The body that creates a record of `comments`.
@@ -45,15 +45,15 @@ pub struct Record {
 )]
 #[serde(crate = "::pbgen_runtime::codegen::serde")]
 pub struct Create {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    pub post: String,
-    pub author: String,
-    pub text: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub parent: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub approved: Option<bool>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    pub post: ::std::string::String,
+    pub author: ::std::string::String,
+    pub text: ::std::string::String,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub parent: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub approved: ::std::option::Option<bool>,
 }
 
 /// The body that updates a record of `comments`; only the fields that are set change.
@@ -67,14 +67,14 @@ pub struct Create {
 )]
 #[serde(crate = "::pbgen_runtime::codegen::serde")]
 pub struct Update {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub post: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub author: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub parent: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub approved: Option<bool>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub post: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub author: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub text: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub parent: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub approved: ::std::option::Option<bool>,
 }

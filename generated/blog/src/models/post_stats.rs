@@ -18,14 +18,14 @@ pub const COLLECTION_NAME: &str = "post_stats";
 #[serde(crate = "::pbgen_runtime::codegen::serde")]
 pub struct Record {
     /// `author`: relation field, required, the id of a `users` record.
-    pub author: String,
+    pub author: ::std::string::String,
     /// `comments_count`: number field, integer.
     #[serde(with = "::pbgen_runtime::codegen::number")]
     pub comments_count: f64,
     /// `id`: text field, required.
-    pub id: String,
+    pub id: ::std::string::String,
     /// `last_comment_at`: json field.
     pub last_comment_at: ::pbgen_runtime::codegen::serde_json::Value,
     /// `title`: text field, required, 3 to 200 characters.
-    pub title: String,
+    pub title: ::std::string::String,
 }

@@ -18,60 +18,60 @@ pub const COLLECTION_NAME: &str = "posts";
 #[serde(crate = "::pbgen_runtime::codegen::serde")]
 pub struct Record {
     /// `attachments`: file field, up to 5 file names.
-    pub attachments: Vec<String>,
+    pub attachments: ::std::vec::Vec<::std::string::String>,
     /// `author`: relation field, required, the id of a `users` record.
-    pub author: String,
+    pub author: ::std::string::String,
     /// `body`: editor field.
-    pub body: String,
+    pub body: ::std::string::String,
     /// `categories`: select field, up to 3 of 4 values.
-    pub categories: Vec<Categories>,
+    pub categories: ::std::vec::Vec<Categories>,
     /// `contact`: email field.
-    pub contact: String,
+    pub contact: ::std::string::String,
     /// `cover`: file field, a file name.
-    pub cover: String,
+    pub cover: ::std::string::String,
     /// `created`: autodate field, `YYYY-MM-DD HH:MM:SS.sssZ` or empty.
-    pub created: String,
+    pub created: ::std::string::String,
     /// `excerpt`: text field, 0 to 300 characters.
-    pub excerpt: String,
+    pub excerpt: ::std::string::String,
     /// `id`: text field, required, exactly 15 characters.
-    pub id: String,
+    pub id: ::std::string::String,
     /// `internalNotes`: text field, hidden.
     #[serde(rename = "internalNotes")]
-    pub internal_notes: String,
+    pub internal_notes: ::std::string::String,
     /// `lastEdited`: autodate field, `YYYY-MM-DD HH:MM:SS.sssZ` or empty.
     #[serde(rename = "lastEdited")]
-    pub last_edited: String,
+    pub last_edited: ::std::string::String,
     /// `location`: geoPoint field.
     pub location: ::pbgen_runtime::codegen::GeoPoint,
     /// `meta`: json field.
     pub meta: ::pbgen_runtime::codegen::serde_json::Value,
     /// `privateDoc`: file field, a file name.
     #[serde(rename = "privateDoc")]
-    pub private_doc: String,
+    pub private_doc: ::std::string::String,
     /// `published`: bool field.
     pub published: bool,
     /// `publishedAt`: date field, `YYYY-MM-DD HH:MM:SS.sssZ` or empty.
     #[serde(rename = "publishedAt")]
-    pub published_at: String,
+    pub published_at: ::std::string::String,
     /// `rating`: number field.
     #[serde(with = "::pbgen_runtime::codegen::number")]
     pub rating: f64,
     /// `slug`: text field, required, 0 to 100 characters.
-    pub slug: String,
+    pub slug: ::std::string::String,
     /// `status`: select field, required, one of 3 values.
     #[serde(with = "::pbgen_runtime::codegen::empty_as_none")]
-    pub status: Option<Status>,
+    pub status: ::std::option::Option<Status>,
     /// `tags`: relation field, ids of up to 10 `tags` records.
-    pub tags: Vec<String>,
+    pub tags: ::std::vec::Vec<::std::string::String>,
     /// `title`: text field, required, 3 to 200 characters.
-    pub title: String,
+    pub title: ::std::string::String,
     /// `updated`: autodate field, `YYYY-MM-DD HH:MM:SS.sssZ` or empty.
-    pub updated: String,
+    pub updated: ::std::string::String,
     /// `views`: number field, integer.
     #[serde(with = "::pbgen_runtime::codegen::number")]
     pub views: f64,
     /// `website`: url field.
-    pub website: String,
+    pub website: ::std::string::String,
 }
 
 /// The body that creates a record of `posts`.
@@ -84,46 +84,58 @@ pub struct Record {
 )]
 #[serde(crate = "::pbgen_runtime::codegen::serde")]
 pub struct Create {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    pub title: String,
-    pub slug: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub body: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub excerpt: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub published: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub views: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rating: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub contact: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub website: Option<String>,
-    #[serde(rename = "publishedAt", skip_serializing_if = "Option::is_none")]
-    pub published_at: Option<String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    pub title: ::std::string::String,
+    pub slug: ::std::string::String,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub body: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub excerpt: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub published: ::std::option::Option<bool>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub views: ::std::option::Option<f64>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub rating: ::std::option::Option<f64>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub contact: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub website: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "publishedAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub published_at: ::std::option::Option<::std::string::String>,
     pub status: Status,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub categories: Option<Vec<Categories>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cover: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub attachments: Option<Vec<String>>,
-    #[serde(rename = "privateDoc", skip_serializing_if = "Option::is_none")]
-    pub private_doc: Option<String>,
-    pub author: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub meta: Option<::pbgen_runtime::codegen::serde_json::Value>,
-    #[serde(rename = "accessCode", skip_serializing_if = "Option::is_none")]
-    pub access_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub location: Option<::pbgen_runtime::codegen::GeoPoint>,
-    #[serde(rename = "internalNotes", skip_serializing_if = "Option::is_none")]
-    pub internal_notes: Option<String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub categories: ::std::option::Option<::std::vec::Vec<Categories>>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub cover: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub attachments: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "privateDoc",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub private_doc: ::std::option::Option<::std::string::String>,
+    pub author: ::std::string::String,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub meta: ::std::option::Option<::pbgen_runtime::codegen::serde_json::Value>,
+    #[serde(
+        rename = "accessCode",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub access_code: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub location: ::std::option::Option<::pbgen_runtime::codegen::GeoPoint>,
+    #[serde(
+        rename = "internalNotes",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub internal_notes: ::std::option::Option<::std::string::String>,
 }
 
 /// The body that updates a record of `posts`; only the fields that are set change.
@@ -137,48 +149,60 @@ pub struct Create {
 )]
 #[serde(crate = "::pbgen_runtime::codegen::serde")]
 pub struct Update {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub slug: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub body: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub excerpt: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub published: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub views: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rating: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub contact: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub website: Option<String>,
-    #[serde(rename = "publishedAt", skip_serializing_if = "Option::is_none")]
-    pub published_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<Status>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub categories: Option<Vec<Categories>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cover: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub attachments: Option<Vec<String>>,
-    #[serde(rename = "privateDoc", skip_serializing_if = "Option::is_none")]
-    pub private_doc: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub author: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub meta: Option<::pbgen_runtime::codegen::serde_json::Value>,
-    #[serde(rename = "accessCode", skip_serializing_if = "Option::is_none")]
-    pub access_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub location: Option<::pbgen_runtime::codegen::GeoPoint>,
-    #[serde(rename = "internalNotes", skip_serializing_if = "Option::is_none")]
-    pub internal_notes: Option<String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub title: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub slug: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub body: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub excerpt: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub published: ::std::option::Option<bool>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub views: ::std::option::Option<f64>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub rating: ::std::option::Option<f64>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub contact: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub website: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "publishedAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub published_at: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub status: ::std::option::Option<Status>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub categories: ::std::option::Option<::std::vec::Vec<Categories>>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub cover: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub attachments: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "privateDoc",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub private_doc: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub author: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub meta: ::std::option::Option<::pbgen_runtime::codegen::serde_json::Value>,
+    #[serde(
+        rename = "accessCode",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub access_code: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub location: ::std::option::Option<::pbgen_runtime::codegen::GeoPoint>,
+    #[serde(
+        rename = "internalNotes",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub internal_notes: ::std::option::Option<::std::string::String>,
 }
 
 /// The values of the `status` select field.

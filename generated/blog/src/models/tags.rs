@@ -18,15 +18,15 @@ pub const COLLECTION_NAME: &str = "tags";
 #[serde(crate = "::pbgen_runtime::codegen::serde")]
 pub struct Record {
     /// `color`: text field.
-    pub color: String,
+    pub color: ::std::string::String,
     /// `created`: autodate field, `YYYY-MM-DD HH:MM:SS.sssZ` or empty.
-    pub created: String,
+    pub created: ::std::string::String,
     /// `id`: text field, required, exactly 15 characters.
-    pub id: String,
+    pub id: ::std::string::String,
     /// `name`: text field, required, 2 to 40 characters.
-    pub name: String,
+    pub name: ::std::string::String,
     /// `updated`: autodate field, `YYYY-MM-DD HH:MM:SS.sssZ` or empty.
-    pub updated: String,
+    pub updated: ::std::string::String,
 }
 
 /// The body that creates a record of `tags`.
@@ -39,11 +39,11 @@ pub struct Record {
 )]
 #[serde(crate = "::pbgen_runtime::codegen::serde")]
 pub struct Create {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub color: Option<String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    pub name: ::std::string::String,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub color: ::std::option::Option<::std::string::String>,
 }
 
 /// The body that updates a record of `tags`; only the fields that are set change.
@@ -57,8 +57,8 @@ pub struct Create {
 )]
 #[serde(crate = "::pbgen_runtime::codegen::serde")]
 pub struct Update {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub color: Option<String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub color: ::std::option::Option<::std::string::String>,
 }

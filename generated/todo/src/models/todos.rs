@@ -18,26 +18,26 @@ pub const COLLECTION_NAME: &str = "todos";
 #[serde(crate = "::pbgen_runtime::codegen::serde")]
 pub struct Record {
     /// `created`: autodate field, `YYYY-MM-DD HH:MM:SS.sssZ` or empty.
-    pub created: String,
+    pub created: ::std::string::String,
     /// `done`: bool field.
     pub done: bool,
     /// `due`: date field, `YYYY-MM-DD HH:MM:SS.sssZ` or empty.
-    pub due: String,
+    pub due: ::std::string::String,
     /// `id`: text field, required, exactly 15 characters.
-    pub id: String,
+    pub id: ::std::string::String,
     /// `notes`: editor field.
-    pub notes: String,
+    pub notes: ::std::string::String,
     /// `owner`: relation field, required, the id of a `users` record.
-    pub owner: String,
+    pub owner: ::std::string::String,
     /// How urgent the task is.
     ///
     /// `priority`: select field, one of 3 values.
     #[serde(with = "::pbgen_runtime::codegen::empty_as_none")]
-    pub priority: Option<Priority>,
+    pub priority: ::std::option::Option<Priority>,
     /// `title`: text field, required, 1 to 200 characters.
-    pub title: String,
+    pub title: ::std::string::String,
     /// `updated`: autodate field, `YYYY-MM-DD HH:MM:SS.sssZ` or empty.
-    pub updated: String,
+    pub updated: ::std::string::String,
 }
 
 /// The body that creates a record of `todos`.
@@ -50,19 +50,19 @@ pub struct Record {
 )]
 #[serde(crate = "::pbgen_runtime::codegen::serde")]
 pub struct Create {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    pub title: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub done: Option<bool>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    pub title: ::std::string::String,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub done: ::std::option::Option<bool>,
     /// How urgent the task is.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub priority: Option<Priority>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub due: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub notes: Option<String>,
-    pub owner: String,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub priority: ::std::option::Option<Priority>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub due: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub notes: ::std::option::Option<::std::string::String>,
+    pub owner: ::std::string::String,
 }
 
 /// The body that updates a record of `todos`; only the fields that are set change.
@@ -76,19 +76,19 @@ pub struct Create {
 )]
 #[serde(crate = "::pbgen_runtime::codegen::serde")]
 pub struct Update {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub done: Option<bool>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub title: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub done: ::std::option::Option<bool>,
     /// How urgent the task is.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub priority: Option<Priority>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub due: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub notes: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub priority: ::std::option::Option<Priority>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub due: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub notes: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub owner: ::std::option::Option<::std::string::String>,
 }
 
 /// The values of the `priority` select field.

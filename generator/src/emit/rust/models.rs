@@ -102,7 +102,7 @@ fn inputs(c: &Collection) -> TokenStream {
             quote! { #doc #attrs pub #name: #ty, }
         } else {
             let attrs = option_attrs(f);
-            quote! { #doc #attrs pub #name: Option<#ty>, }
+            quote! { #doc #attrs pub #name: ::std::option::Option<#ty>, }
         }
     });
     // The primary key cannot change (PocketBase: `validation_pk_change`).
@@ -111,22 +111,22 @@ fn inputs(c: &Collection) -> TokenStream {
         let name = ident(&f.ident);
         let doc = input_doc(f);
         let attrs = option_attrs(f);
-        quote! { #doc #attrs pub #name: Option<#ty>, }
+        quote! { #doc #attrs pub #name: ::std::option::Option<#ty>, }
     });
     let (create_auth, update_auth) = if auth {
         (
             quote! {
                 /// Must equal `password`.
                 #[serde(rename = "passwordConfirm")]
-                pub password_confirm: String,
+                pub password_confirm: ::std::string::String,
             },
             quote! {
                 /// Must equal `password` when the password changes.
-                #[serde(rename = "passwordConfirm", skip_serializing_if = "Option::is_none")]
-                pub password_confirm: Option<String>,
+                #[serde(rename = "passwordConfirm", skip_serializing_if = "::std::option::Option::is_none")]
+                pub password_confirm: ::std::option::Option<::std::string::String>,
                 /// The current password; needed when a non-superuser changes the password.
-                #[serde(rename = "oldPassword", skip_serializing_if = "Option::is_none")]
-                pub old_password: Option<String>,
+                #[serde(rename = "oldPassword", skip_serializing_if = "::std::option::Option::is_none")]
+                pub old_password: ::std::option::Option<::std::string::String>,
             },
         )
     } else {
@@ -158,8 +158,8 @@ fn inputs(c: &Collection) -> TokenStream {
 fn rust_type(f: &Field, input: bool) -> (TokenStream, Option<TokenStream>) {
     let codegen = quote!(::pbgen_runtime::codegen);
     match f.ty.shape() {
-        Shape::String | Shape::DateTime | Shape::Ref => (quote!(String), None),
-        Shape::RefList => (quote!(Vec<String>), None),
+        Shape::String | Shape::DateTime | Shape::Ref => (quote!(::std::string::String), None),
+        Shape::RefList => (quote!(::std::vec::Vec<::std::string::String>), None),
         Shape::Number => (quote!(f64), Some(quote!(#codegen::number))),
         Shape::Bool => (quote!(bool), None),
         Shape::Json => (quote!(#codegen::serde_json::Value), None),
@@ -168,11 +168,11 @@ fn rust_type(f: &Field, input: bool) -> (TokenStream, Option<TokenStream>) {
             let FieldType::Select(s) = &f.ty else { unreachable!("only selects have enum shapes") };
             let e = ident(&s.enum_ident);
             if f.ty.is_multi() {
-                (quote!(Vec<#e>), None)
+                (quote!(::std::vec::Vec<#e>), None)
             } else if input {
                 (quote!(#e), None)
             } else {
-                (quote!(Option<#e>), Some(quote!(#codegen::empty_as_none)))
+                (quote!(::std::option::Option<#e>), Some(quote!(#codegen::empty_as_none)))
             }
         }
     }
@@ -193,7 +193,8 @@ fn field_attrs(f: &Field, with: Option<TokenStream>) -> TokenStream {
 /// special serde: a whole f64 serializes as `1.0`, which PocketBase accepts, and enums serialize as values.
 fn option_attrs(f: &Field) -> TokenStream {
     let rename = rename(f);
-    let parts: Vec<TokenStream> = rename.into_iter().chain([quote!(skip_serializing_if = "Option::is_none")]).collect();
+    let parts: Vec<TokenStream> =
+        rename.into_iter().chain([quote!(skip_serializing_if = "::std::option::Option::is_none")]).collect();
     quote!(#[serde(#(#parts),*)])
 }
 
