@@ -4,9 +4,23 @@
 //! table descriptions in [`schema`]; both build without the `server` feature, so the generator checks API
 //! rules with the same parser the server uses.
 
+#[cfg(feature = "server")]
+pub mod access;
+#[cfg(feature = "server")]
+pub mod api;
 pub mod filter;
 pub mod meta;
+#[cfg(feature = "server")]
+pub mod migrate;
+#[cfg(feature = "server")]
+pub mod record;
+#[cfg(feature = "server")]
+mod request;
 pub mod schema;
+#[cfg(feature = "server")]
+pub mod server;
+#[cfg(feature = "server")]
+pub mod store;
 #[cfg(feature = "server")]
 pub mod types;
 #[cfg(feature = "server")]
@@ -15,8 +29,11 @@ pub mod validate;
 /// The one import surface for generated code: re-exports, so generated crates depend on this crate only.
 #[cfg(feature = "server")]
 pub mod codegen {
+    pub use crate::access::{CollectionRules, Rule};
+    pub use crate::filter::sql::{CompiledRef, Conv, Macro, Param, Source};
     pub use crate::meta::{CollectionKind, CollectionMeta, FieldKind, FieldMeta, SchemaMeta};
     pub use crate::schema::{Column, Table, TableKind};
+    pub use crate::server::{App, CollectionApi, main};
     pub use crate::types::{GeoPoint, empty_as_none, number};
     pub use serde;
     pub use serde_json;

@@ -1,0 +1,67 @@
+//! The HTTP API: PocketBase's routes, status codes and JSON shapes.
+
+pub mod error;
+mod list;
+mod records;
+
+use axum::Router;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use tower_http::cors::{AllowHeaders, Any, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::server::App;
+use crate::store::Store;
+use error::ApiError;
+
+/// What every handler gets.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: &'static App,
+    pub store: Store,
+}
+
+/// The whole API for a generated app. Users merge their own routes into it.
+pub fn router(app: &'static App, store: Store) -> Router {
+    let state = AppState { app, store };
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::HEAD, Method::PUT, Method::PATCH, Method::POST, Method::DELETE])
+        .allow_headers(AllowHeaders::mirror_request());
+    let security = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "SAMEORIGIN"),
+        (header::X_XSS_PROTECTION, "1; mode=block"),
+        (header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+    ];
+    let mut router = Router::new()
+        .route("/api/health", get(health))
+        .route("/api/collections/{collection}/records", get(records::list).post(records::create))
+        .route(
+            "/api/collections/{collection}/records/{id}",
+            get(records::view).patch(records::update).delete(records::delete),
+        )
+        .fallback(not_found)
+        .with_state(state)
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(cors)
+        .layer(TraceLayer::new_for_http());
+    for (name, value) in security {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
+    }
+    router
+}
+
+/// PocketBase's default request body limit (32 MiB).
+pub const BODY_LIMIT: usize = 32 << 20;
+
+async fn health() -> impl IntoResponse {
+    axum::Json(serde_json::json!({ "message": "API is healthy.", "code": 200, "data": {} }))
+}
+
+/// PocketBase 0.40 answers unknown routes with this (odd) message.
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "File not found.")
+}

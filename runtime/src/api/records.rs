@@ -1,0 +1,153 @@
+//! The records API: list, view, create, update and delete for any collection of the app.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use serde_json::{Map, Value, json};
+
+use super::AppState;
+use super::error::{ApiError, ApiResult};
+use super::list::ListParams;
+use crate::access::{Condition, Rule};
+use crate::filter::sql::{RequestValues, Value as ReqValue};
+use crate::meta::CollectionMeta;
+use crate::record::{self, Viewer};
+use crate::server::CollectionApi;
+
+/// The collection named in the path (by name or id), or PocketBase's 404.
+fn collection(state: &AppState, name_or_id: &str) -> ApiResult<&'static CollectionApi> {
+    state.app.collection(name_or_id).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Missing collection context."))
+}
+
+/// Every request is a guest until auth lands.
+fn viewer() -> Viewer {
+    Viewer::default()
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    method: Method,
+    headers: HeaderMap,
+) -> ApiResult<Json<Value>> {
+    let api = collection(&state, &name)?;
+    let viewer = viewer();
+    let req = crate::request::values(&method, &query, &headers, ReqValue::Null);
+    let mut condition = access(&api.rules.list, &req, &viewer)?;
+    let params = ListParams::from_query(&query);
+    let (app, meta) = (state.app, api.meta);
+    condition.and(Condition::from_client_filter(
+        &params.filter,
+        app.schema,
+        app.list_rules(),
+        meta,
+        &req,
+        viewer.superuser,
+    )?);
+    let count_condition = condition.clone();
+    let order = condition.order_by(&params.sort, app.schema, app.list_rules(), meta, &req, viewer.superuser)?;
+    let (items, total) = state
+        .store
+        .read(move |conn| {
+            let alias = meta.name;
+            let sql = format!(
+                "SELECT {} FROM `{}` AS `{alias}` WHERE {}{order} LIMIT {} OFFSET {}",
+                record::select_list(meta, alias),
+                meta.name,
+                condition.sql(),
+                params.per_page,
+                params.offset()
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let items = stmt
+                .query_map(rusqlite::params_from_iter(condition.params()), |row| record::from_row(meta, row, &viewer))?
+                .collect::<Result<Vec<_>, _>>()?;
+            let total = if params.skip_total {
+                None
+            } else {
+                let sql = format!("SELECT COUNT(*) FROM `{}` AS `{alias}` WHERE {}", meta.name, count_condition.sql());
+                Some(
+                    conn.prepare_cached(&sql)?
+                        .query_row(rusqlite::params_from_iter(count_condition.params()), |r| r.get::<_, i64>(0))?,
+                )
+            };
+            Ok((items, total))
+        })
+        .await?;
+    let params = ListParams::from_query(&query);
+    let (total_items, total_pages) = match total {
+        None => (-1, -1),
+        Some(n) => (n, (n + params.per_page as i64 - 1) / params.per_page as i64),
+    };
+    Ok(Json(json!({
+        "items": items,
+        "page": params.page,
+        "perPage": params.per_page,
+        "totalItems": total_items,
+        "totalPages": total_pages,
+    })))
+}
+
+pub async fn view(
+    State(state): State<AppState>,
+    Path((name, id)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+    method: Method,
+    headers: HeaderMap,
+) -> ApiResult<Json<Value>> {
+    let api = collection(&state, &name)?;
+    let viewer = viewer();
+    let req = crate::request::values(&method, &query, &headers, ReqValue::Null);
+    let rule = access(&api.rules.view, &req, &viewer)?;
+    let record = fetch(&state, api.meta, rule, id, viewer).await?;
+    Ok(Json(Value::Object(record)))
+}
+
+pub async fn create() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Creating records is not available yet.")
+}
+
+pub async fn update() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Updating records is not available yet.")
+}
+
+pub async fn delete() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Deleting records is not available yet.")
+}
+
+/// The rule's SQL condition for this request; a `null` rule is 403 for everyone but superusers.
+fn access(rule: &Rule, req: &RequestValues, viewer: &Viewer) -> ApiResult<Condition> {
+    Condition::from_rule(rule, req, viewer.superuser).ok_or_else(ApiError::superusers_only)
+}
+
+/// One record by id under a rule; 404 when it does not exist or the rule hides it.
+async fn fetch(
+    state: &AppState,
+    meta: &'static CollectionMeta<'static>,
+    rule: Condition,
+    id: String,
+    viewer: Viewer,
+) -> ApiResult<Map<String, Value>> {
+    state
+        .store
+        .read(move |conn| {
+            let alias = meta.name;
+            let sql = format!(
+                "SELECT {} FROM `{}` AS `{alias}` WHERE `{alias}`.`id` = ? AND {} LIMIT 1",
+                record::select_list(meta, alias),
+                meta.name,
+                rule.sql()
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let params = std::iter::once(rusqlite::types::Value::Text(id)).chain(rule.params());
+            let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
+            match rows.next()? {
+                Some(row) => Ok(record::from_row(meta, row, &viewer)?),
+                None => Err(ApiError::not_found()),
+            }
+        })
+        .await
+}

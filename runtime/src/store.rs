@@ -1,0 +1,95 @@
+//! The SQLite store: one writer connection (writes are serialized, each in a transaction) and a small pool
+//! of reader connections (reads run in parallel, WAL mode). All database work runs on tokio's blocking pool.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OpenFlags, Transaction};
+use tokio::sync::Semaphore;
+
+use crate::api::error::{ApiError, ApiResult};
+
+/// PocketBase's connection settings (the same pragmas, so a data.db behaves the same under both).
+const PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA journal_size_limit = 200000000; \
+     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16000;";
+
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+    available: Semaphore,
+}
+
+impl Store {
+    /// Opens (creating if needed) `<dir>/data.db` with `readers` reader connections.
+    pub fn open(dir: &Path, readers: usize) -> Result<Self, String> {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let path = dir.join("data.db");
+        let open = |flags| -> Result<Connection, String> {
+            let conn = Connection::open_with_flags(&path, flags).map_err(|e| format!("{}: {e}", path.display()))?;
+            conn.execute_batch(PRAGMAS).map_err(|e| format!("{}: {e}", path.display()))?;
+            Ok(conn)
+        };
+        let writer =
+            open(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        let readers = (0..readers.max(1))
+            .map(|_| open(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX))
+            .collect::<Result<Vec<_>, _>>()?;
+        let n = readers.len();
+        Ok(Self {
+            inner: Arc::new(Inner {
+                writer: Mutex::new(writer),
+                readers: Mutex::new(readers),
+                available: Semaphore::new(n),
+            }),
+        })
+    }
+
+    /// Runs `f` on a reader connection.
+    pub async fn read<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
+    {
+        let permit = self.inner.available.acquire().await.map_err(ApiError::internal)?;
+        let inner = self.inner.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let conn =
+                inner.readers.lock().unwrap_or_else(|p| p.into_inner()).pop().expect("a permit means a free reader");
+            let result = f(&conn);
+            inner.readers.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
+            result
+        })
+        .await
+        .map_err(ApiError::internal)?;
+        drop(permit);
+        result
+    }
+
+    /// Runs `f` in a write transaction, committed when `f` returns `Ok` and rolled back otherwise.
+    pub async fn write<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction) -> ApiResult<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
+            let tx = conn.transaction()?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })
+        .await
+        .map_err(ApiError::internal)?
+    }
+
+    /// Direct access to the writer for start-up work (migrations), outside any request.
+    pub fn with_writer<T>(&self, f: impl FnOnce(&mut Connection) -> T) -> T {
+        f(&mut self.inner.writer.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
