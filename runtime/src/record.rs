@@ -27,9 +27,9 @@ pub fn select_list(c: &CollectionMeta, alias: &str) -> String {
     out
 }
 
-/// A record as the API shows it to `viewer`.
+/// A record as the API shows it to `viewer`, keys sorted bytewise as PocketBase (Go maps) sorts them.
 pub fn from_row(c: &CollectionMeta, row: &Row, viewer: &Viewer) -> rusqlite::Result<Map<String, Value>> {
-    let mut out = Map::new();
+    let mut out: Vec<(&str, Value)> = Vec::with_capacity(c.fields.len() + 2);
     let is_auth = c.kind == CollectionKind::Auth;
     for (i, f) in c.fields.iter().enumerate() {
         let raw = row.get_ref(i)?;
@@ -43,14 +43,16 @@ pub fn from_row(c: &CollectionMeta, row: &Row, viewer: &Viewer) -> rusqlite::Res
             FieldKind::Password { .. } => continue,
             kind => column_value(kind, raw, f.is_multi()),
         };
-        out.insert(f.name.to_owned(), value);
+        out.push((f.name, value));
     }
-    if is_auth && !email_visible(c, &out, viewer) {
-        out.remove("email");
+    out.push(("collectionId", Value::String(c.id.to_owned())));
+    out.push(("collectionName", Value::String(c.name.to_owned())));
+    out.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut record: Map<String, Value> = out.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    if is_auth && !email_visible(c, &record, viewer) {
+        record.shift_remove("email");
     }
-    out.insert("collectionId".into(), Value::String(c.id.to_owned()));
-    out.insert("collectionName".into(), Value::String(c.name.to_owned()));
-    Ok(out)
+    Ok(record)
 }
 
 /// PocketBase shows an auth record's email to superusers, to its owner, or when `emailVisibility` is on.

@@ -1,6 +1,7 @@
 //! Emitters: pure functions from the IR to files. Everything is collected into a [`FileSet`] (an ordered
 //! map), so the output is the same bytes on every run and every machine.
 
+pub mod rules;
 mod rust;
 mod sql;
 
@@ -55,8 +56,9 @@ pub fn sql_create(c: &crate::ir::Collection) -> String {
 /// Every file of the generated crate.
 pub fn emit(ir: &Ir, target: &Target) -> Result<FileSet, Errors> {
     let mut files = FileSet::default();
+    let rules = rules::compile(ir)?;
     files.add("Cargo.toml", cargo_toml(target))?;
-    rust::emit(ir, target, &mut files)?;
+    rust::emit(ir, &rules, target, &mut files)?;
     Ok(files)
 }
 

@@ -1,22 +1,28 @@
 //! Rust output: token streams built with `quote!`, formatted in one place by prettyplease.
 
+mod app;
 mod crate_root;
 mod models;
 mod schema;
 
 use proc_macro2::TokenStream;
 
+use super::rules::RuleSql;
 use super::{FileSet, Target};
 use crate::diag::Errors;
 use crate::ir::Ir;
 
-pub fn emit(ir: &Ir, target: &Target, files: &mut FileSet) -> Result<(), Errors> {
+pub fn emit(ir: &Ir, rules: &[[RuleSql; 5]], target: &Target, files: &mut FileSet) -> Result<(), Errors> {
     let mut add = |path: String, tokens: TokenStream| match format(tokens, &target.header()) {
         Ok(text) => files.add(path, text),
         // A token stream that does not parse is a bug in an emitter, not in the user's schema.
         Err(e) => Err(Errors::single(format!("internal error, please report it: {path}: {e}"))),
     };
     add("src/lib.rs".into(), crate_root::lib(ir, target))?;
+    let app = app::app(ir, rules)
+        .map_err(|e| Errors::single(format!("internal error, please report it: src/app.rs: {e}")))?;
+    add("src/app.rs".into(), app)?;
+    add("src/main.rs".into(), app::main(target))?;
     // `models.rs` rather than `models/mod.rs`, so a collection named `mod` has a file of its own.
     add("src/models.rs".into(), models::module_index(ir))?;
     for c in &ir.collections {
