@@ -4,6 +4,9 @@ pub mod error;
 mod list;
 mod records;
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
 use axum::Router;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::IntoResponse;
@@ -21,11 +24,13 @@ use error::ApiError;
 pub struct AppState {
     pub app: &'static App,
     pub store: Store,
+    /// The data directory (`--dir`): data.db and `storage/` for uploaded files.
+    pub data_dir: Arc<PathBuf>,
 }
 
 /// The whole API for a generated app. Users merge their own routes into it.
-pub fn router(app: &'static App, store: Store) -> Router {
-    let state = AppState { app, store };
+pub fn router(app: &'static App, store: Store, data_dir: PathBuf) -> Router {
+    let state = AppState { app, store, data_dir: Arc::new(data_dir) };
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::HEAD, Method::PUT, Method::PATCH, Method::POST, Method::DELETE])
