@@ -102,7 +102,7 @@ pub async fn serve(app: &'static App, addr: SocketAddr, dir: PathBuf) -> Result<
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("{addr}: {e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!("Server started at http://{local}  (REST API: http://{local}/api/)");
-    axum::serve(listener, crate::api::router(app, store))
+    axum::serve(listener, crate::api::router(app, store, dir))
         .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| e.to_string())
