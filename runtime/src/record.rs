@@ -55,6 +55,20 @@ pub fn from_row(c: &CollectionMeta, row: &Row, viewer: &Viewer) -> rusqlite::Res
     Ok(record)
 }
 
+/// A record with every field as stored, for the write path: hidden fields included, password fields holding
+/// their hash, auth `tokenKey` included; no `collectionId`/`collectionName`.
+pub fn stored(c: &CollectionMeta, row: &Row) -> rusqlite::Result<Map<String, Value>> {
+    let mut out = Map::with_capacity(c.fields.len());
+    for (i, f) in c.fields.iter().enumerate() {
+        let value = match f.kind {
+            FieldKind::Password { .. } => Value::String(text(row.get_ref(i)?)),
+            kind => column_value(kind, row.get_ref(i)?, f.is_multi()),
+        };
+        out.insert(f.name.to_owned(), value);
+    }
+    Ok(out)
+}
+
 /// PocketBase shows an auth record's email to superusers, to its owner, or when `emailVisibility` is on.
 fn email_visible(c: &CollectionMeta, record: &Map<String, Value>, viewer: &Viewer) -> bool {
     let own = viewer

@@ -1,8 +1,10 @@
 //! The HTTP API: PocketBase's routes, status codes and JSON shapes.
 
+mod body;
 pub mod error;
 mod list;
 mod records;
+mod write;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -43,10 +45,10 @@ pub fn router(app: &'static App, store: Store, data_dir: PathBuf) -> Router {
     ];
     let mut router = Router::new()
         .route("/api/health", get(health))
-        .route("/api/collections/{collection}/records", get(records::list).post(records::create))
+        .route("/api/collections/{collection}/records", get(records::list).post(write::create))
         .route(
             "/api/collections/{collection}/records/{id}",
-            get(records::view).patch(records::update).delete(records::delete),
+            get(records::view).patch(write::update).delete(write::delete),
         )
         .fallback(not_found)
         .with_state(state)

@@ -106,18 +106,6 @@ pub async fn view(
     Ok(Json(Value::Object(record)))
 }
 
-pub async fn create() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Creating records is not available yet.")
-}
-
-pub async fn update() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Updating records is not available yet.")
-}
-
-pub async fn delete() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Deleting records is not available yet.")
-}
-
 /// The rule's SQL condition for this request; a `null` rule is 403 for everyone but superusers.
 fn access(rule: &Rule, req: &RequestValues, viewer: &Viewer) -> ApiResult<Condition> {
     Condition::from_rule(rule, req, viewer.superuser).ok_or_else(ApiError::superusers_only)

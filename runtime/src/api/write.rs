@@ -1,0 +1,375 @@
+//! Create, update and delete: PocketBase's order of checks (rule, then validation, then the database
+//! checks), one transaction per write, and its error answers.
+
+use std::collections::{BTreeSet, HashMap};
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use rusqlite::types::Value as Sql;
+use rusqlite::{Connection, OptionalExtension, Transaction};
+use serde_json::{Map, Value};
+
+use super::AppState;
+use super::body;
+use super::error::{ApiError, ApiResult};
+use crate::access::{Condition, Rule};
+use crate::filter::sql::Value as ReqValue;
+use crate::meta::{CollectionKind, CollectionMeta, FieldKind};
+use crate::record::{self, Viewer};
+use crate::server::CollectionApi;
+use crate::validate::{self, Access, FieldError, FieldErrors, Prepared};
+
+fn collection(state: &AppState, name_or_id: &str) -> ApiResult<&'static CollectionApi> {
+    let api = state
+        .app
+        .collection(name_or_id)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Missing collection context."))?;
+    if api.meta.kind == CollectionKind::View {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "Unsupported collection type."));
+    }
+    Ok(api)
+}
+
+/// Every request is a guest until auth lands.
+fn viewer() -> Viewer {
+    Viewer::default()
+}
+
+fn access_of(viewer: &Viewer) -> Access {
+    if viewer.superuser { Access::Superuser } else { Access::Default }
+}
+
+fn failed(message: &str, errors: FieldErrors) -> ApiError {
+    let data = match errors.to_value() {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    ApiError::new(StatusCode::BAD_REQUEST, message).with_data(data)
+}
+
+const CREATE_FAILED: &str = "Failed to create record.";
+const UPDATE_FAILED: &str = "Failed to update record.";
+const DELETE_FAILED: &str =
+    "Failed to delete record. Make sure that the record is not part of a required relation reference.";
+
+pub async fn create(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    method: Method,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> ApiResult<Response> {
+    let api = collection(&state, &name)?;
+    let viewer = viewer();
+    // PocketBase answers a `null` rule before it reads the body.
+    if !viewer.superuser && matches!(api.rules.create, Rule::SuperusersOnly) {
+        return Err(ApiError::superusers_only());
+    }
+    let body = body::parse(&headers, &bytes)?;
+    let req = crate::request::values(&method, &query, &headers, ReqValue::from(&Value::Object(body.clone())));
+    let rule = Condition::from_rule(&api.rules.create, &req, viewer.superuser).unwrap_or_default();
+    let meta = api.meta;
+    let prepared = validate::prepare_create(meta, &body, &[], access_of(&viewer));
+    let viewer_for_read = viewer.clone();
+    let record = state
+        .store
+        .write(move |tx| {
+            if !viewer.superuser && !create_rule_passes(tx, meta, &prepared, &rule)? {
+                return Err(ApiError::new(StatusCode::BAD_REQUEST, CREATE_FAILED));
+            }
+            let prepared = db_checks(tx, meta, prepared)?.into_result().map_err(|e| failed(CREATE_FAILED, e))?;
+            let mut values = prepared.values;
+            finish_values(meta, &mut values, &prepared.new_passwords, true)?;
+            insert(tx, meta, &values).map_err(|e| unique_error(e, meta, CREATE_FAILED))?;
+            let id = values.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+            read_one(tx, meta, &id, &viewer_for_read)
+        })
+        .await?;
+    Ok(Json(Value::Object(record)).into_response())
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Path((name, id)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+    method: Method,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> ApiResult<Response> {
+    let api = collection(&state, &name)?;
+    let viewer = viewer();
+    let body = body::parse(&headers, &bytes)?;
+    let req = crate::request::values(&method, &query, &headers, ReqValue::from(&Value::Object(body.clone())));
+    let rule = Condition::from_rule(&api.rules.update, &req, viewer.superuser).ok_or_else(ApiError::superusers_only)?;
+    let meta = api.meta;
+    let access = access_of(&viewer);
+    let record = state
+        .store
+        .write(move |tx| {
+            let current = stored(tx, meta, &id, &rule)?.ok_or_else(ApiError::not_found)?;
+            let prepared = validate::prepare_update(meta, &current, &body, &[], access);
+            let prepared = db_checks(tx, meta, prepared)?.into_result().map_err(|e| failed(UPDATE_FAILED, e))?;
+            let mut values = prepared.values;
+            finish_values(meta, &mut values, &prepared.new_passwords, false)?;
+            update_row(tx, meta, &id, &values).map_err(|e| unique_error(e, meta, UPDATE_FAILED))?;
+            read_one(tx, meta, &id, &viewer)
+        })
+        .await?;
+    Ok(Json(Value::Object(record)).into_response())
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Path((name, id)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+    method: Method,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let api = collection(&state, &name)?;
+    let viewer = viewer();
+    let req = crate::request::values(&method, &query, &headers, ReqValue::Null);
+    let rule = Condition::from_rule(&api.rules.delete, &req, viewer.superuser).ok_or_else(ApiError::superusers_only)?;
+    let (meta, schema) = (api.meta, state.app.schema);
+    state
+        .store
+        .write(move |tx| {
+            stored(tx, meta, &id, &rule)?.ok_or_else(ApiError::not_found)?;
+            let mut visited = BTreeSet::new();
+            delete_cascading(tx, schema.collections, meta, &id, &mut visited)
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Evaluates the create rule against the would-be record, as PocketBase does: the record's values as a
+/// one-row table under the collection's name.
+fn create_rule_passes(
+    tx: &Transaction,
+    meta: &CollectionMeta,
+    prepared: &Prepared,
+    rule: &Condition,
+) -> ApiResult<bool> {
+    let mut values = prepared.values.clone();
+    if values.get("id").and_then(Value::as_str).is_none_or(str::is_empty) {
+        values.insert("id".into(), Value::String("__temp_id__pb_create".into()));
+    }
+    if meta.kind == CollectionKind::Auth {
+        values.insert("verified".into(), Value::Bool(false));
+    }
+    let mut params = Vec::with_capacity(meta.fields.len());
+    let selects: Vec<String> = meta
+        .fields
+        .iter()
+        .map(|f| {
+            params.push(to_sql(f.kind, f.is_multi(), values.get(f.name).unwrap_or(&Value::Null)));
+            format!("? AS `{}`", f.name)
+        })
+        .collect();
+    let sql = format!("SELECT 1 FROM (SELECT {}) AS `{}` WHERE {} LIMIT 1", selects.join(", "), meta.name, rule.sql());
+    let found: Option<i64> = tx
+        .query_row(&sql, rusqlite::params_from_iter(params.into_iter().chain(rule.params())), |r| r.get(0))
+        .optional()?;
+    Ok(found.is_some())
+}
+
+/// The checks only the database can answer: relation ids exist, a custom id is free.
+fn db_checks(tx: &Transaction, meta: &CollectionMeta, mut prepared: Prepared) -> ApiResult<Prepared> {
+    for check in std::mem::take(&mut prepared.relation_checks) {
+        let unique: BTreeSet<&String> = check.ids.iter().collect();
+        let placeholders = vec!["?"; unique.len()].join(", ");
+        let sql = format!("SELECT COUNT(*) FROM `{}` WHERE `id` IN ({placeholders})", check.collection);
+        let found: i64 = tx.query_row(&sql, rusqlite::params_from_iter(unique.iter()), |r| r.get(0))?;
+        if found as usize != unique.len() {
+            prepared.relation_missing(&check.field);
+        }
+    }
+    if let Some(id) = prepared.pk_check.take() {
+        let sql = format!("SELECT 1 FROM `{}` WHERE `id` = ? COLLATE NOCASE LIMIT 1", meta.name);
+        if tx.query_row(&sql, [&id], |r| r.get::<_, i64>(0)).optional()?.is_some() {
+            prepared.pk_exists();
+        }
+    }
+    Ok(prepared)
+}
+
+/// Hashes new passwords and sets autodates (`create`: onCreate ones; update: onUpdate ones).
+fn finish_values(
+    meta: &CollectionMeta,
+    values: &mut Map<String, Value>,
+    new_passwords: &[String],
+    create: bool,
+) -> ApiResult<()> {
+    let now = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S%.3fZ").to_string();
+    for f in meta.fields {
+        match f.kind {
+            FieldKind::Autodate { on_create, on_update } if (create && on_create) || on_update => {
+                values.insert(f.name.to_owned(), Value::String(now.clone()));
+            }
+            FieldKind::Password { cost, .. } if new_passwords.iter().any(|p| p == f.name) => {
+                let plain = values.get(f.name).and_then(Value::as_str).unwrap_or_default();
+                let cost = if cost == 0 { bcrypt::DEFAULT_COST } else { cost as u32 };
+                let hash = bcrypt::hash(plain, cost).map_err(ApiError::internal)?;
+                values.insert(f.name.to_owned(), Value::String(hash));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// A value as PocketBase stores it in its column.
+fn to_sql(kind: FieldKind, multi: bool, value: &Value) -> Sql {
+    match (kind, value) {
+        (FieldKind::Number { .. }, v) => match v.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Sql::Integer(f as i64),
+            Some(f) => Sql::Real(f),
+            None => Sql::Integer(0),
+        },
+        (FieldKind::Bool, v) => Sql::Integer(i64::from(v.as_bool().unwrap_or(false))),
+        (FieldKind::Select { .. } | FieldKind::File { .. } | FieldKind::Relation { .. }, v) if multi => {
+            Sql::Text(match v {
+                Value::Array(_) => v.to_string(),
+                _ => "[]".to_owned(),
+            })
+        }
+        (FieldKind::Json { .. }, Value::Null) => Sql::Null,
+        (FieldKind::Json { .. } | FieldKind::GeoPoint, v) => Sql::Text(v.to_string()),
+        (_, Value::String(s)) => Sql::Text(s.clone()),
+        (_, Value::Null) => Sql::Text(String::new()),
+        (_, v) => Sql::Text(v.to_string()),
+    }
+}
+
+fn row_params(meta: &CollectionMeta, values: &Map<String, Value>) -> Vec<Sql> {
+    meta.fields.iter().map(|f| to_sql(f.kind, f.is_multi(), values.get(f.name).unwrap_or(&Value::Null))).collect()
+}
+
+fn insert(tx: &Transaction, meta: &CollectionMeta, values: &Map<String, Value>) -> rusqlite::Result<()> {
+    let columns: Vec<String> = meta.fields.iter().map(|f| format!("`{}`", f.name)).collect();
+    let sql = format!(
+        "INSERT INTO `{}` ({}) VALUES ({})",
+        meta.name,
+        columns.join(", "),
+        vec!["?"; columns.len()].join(", ")
+    );
+    tx.prepare_cached(&sql)?.execute(rusqlite::params_from_iter(row_params(meta, values)))?;
+    Ok(())
+}
+
+fn update_row(tx: &Transaction, meta: &CollectionMeta, id: &str, values: &Map<String, Value>) -> rusqlite::Result<()> {
+    let sets: Vec<String> = meta.fields.iter().map(|f| format!("`{}` = ?", f.name)).collect();
+    let sql = format!("UPDATE `{}` SET {} WHERE `id` = ?", meta.name, sets.join(", "));
+    let params = row_params(meta, values).into_iter().chain([Sql::Text(id.to_owned())]);
+    tx.prepare_cached(&sql)?.execute(rusqlite::params_from_iter(params))?;
+    Ok(())
+}
+
+/// A unique index violation becomes PocketBase's `validation_not_unique` on each of its columns.
+fn unique_error(e: rusqlite::Error, meta: &CollectionMeta, message: &str) -> ApiError {
+    let text = e.to_string();
+    let Some(columns) = text.strip_prefix("UNIQUE constraint failed: ") else { return ApiError::internal(e) };
+    let mut errors = FieldErrors::new();
+    for column in columns.split(", ") {
+        let field = column.rsplit('.').next().unwrap_or(column);
+        if meta.field(field).is_some() {
+            errors.insert(field, FieldError::not_unique());
+        }
+    }
+    if errors.is_empty() { ApiError::new(StatusCode::BAD_REQUEST, message) } else { failed(message, errors) }
+}
+
+/// The stored record (every field, passwords as hashes, as `validate::prepare_update` wants it), if it
+/// exists and passes `rule`.
+fn stored(
+    conn: &Connection,
+    meta: &CollectionMeta,
+    id: &str,
+    rule: &Condition,
+) -> ApiResult<Option<Map<String, Value>>> {
+    let alias = meta.name;
+    let sql = format!(
+        "SELECT {} FROM `{}` AS `{alias}` WHERE `{alias}`.`id` = ? AND {} LIMIT 1",
+        record::select_list(meta, alias),
+        meta.name,
+        rule.sql()
+    );
+    let params = std::iter::once(Sql::Text(id.to_owned())).chain(rule.params());
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
+    let Some(row) = rows.next()? else { return Ok(None) };
+    Ok(Some(record::stored(meta, row)?))
+}
+
+fn read_one(conn: &Connection, meta: &CollectionMeta, id: &str, viewer: &Viewer) -> ApiResult<Map<String, Value>> {
+    let alias = meta.name;
+    let sql = format!(
+        "SELECT {} FROM `{}` AS `{alias}` WHERE `{alias}`.`id` = ?",
+        record::select_list(meta, alias),
+        meta.name
+    );
+    Ok(conn.prepare_cached(&sql)?.query_row([id], |row| record::from_row(meta, row, viewer))?)
+}
+
+/// Deletes a record after settling every relation that points at it: cascading deletes follow
+/// `cascadeDelete`; other references are removed, unless that empties a required relation.
+fn delete_cascading(
+    tx: &Transaction,
+    all: &[CollectionMeta],
+    meta: &CollectionMeta,
+    id: &str,
+    visited: &mut BTreeSet<(String, String)>,
+) -> ApiResult<()> {
+    if !visited.insert((meta.name.to_owned(), id.to_owned())) {
+        return Ok(());
+    }
+    for source in all.iter().filter(|c| c.kind != CollectionKind::View) {
+        for f in source.fields {
+            let FieldKind::Relation { collection, cascade_delete, .. } = f.kind else { continue };
+            if collection != meta.name {
+                continue;
+            }
+            let multi = f.is_multi();
+            let sql = if multi {
+                format!(
+                    "SELECT `id`, `{0}` FROM `{1}` WHERE EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(`{0}`) THEN `{0}` ELSE '[]' END) WHERE value = ?1)",
+                    f.name, source.name
+                )
+            } else {
+                format!("SELECT `id`, `{0}` FROM `{1}` WHERE `{0}` = ?1", f.name, source.name)
+            };
+            let referencing: Vec<(String, String)> = tx
+                .prepare(&sql)?
+                .query_map([id], |r| Ok((r.get(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default())))?
+                .collect::<Result<_, _>>()?;
+            for (other, value) in referencing {
+                if cascade_delete {
+                    delete_cascading(tx, all, source, &other, visited)?;
+                    continue;
+                }
+                let remaining: Value = if multi {
+                    let ids: Vec<Value> = serde_json::from_str::<Vec<Value>>(&value)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter(|v| v.as_str() != Some(id))
+                        .collect();
+                    Value::Array(ids)
+                } else {
+                    Value::String(String::new())
+                };
+                let empty =
+                    matches!(&remaining, Value::Array(a) if a.is_empty()) || remaining == Value::String(String::new());
+                if f.required && empty {
+                    return Err(ApiError::new(StatusCode::BAD_REQUEST, DELETE_FAILED));
+                }
+                let sql = format!("UPDATE `{}` SET `{}` = ? WHERE `id` = ?", source.name, f.name);
+                tx.execute(&sql, rusqlite::params![to_sql(f.kind, multi, &remaining), other])?;
+            }
+        }
+    }
+    tx.execute(&format!("DELETE FROM `{}` WHERE `id` = ?", meta.name), [id])?;
+    Ok(())
+}
