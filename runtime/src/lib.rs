@@ -9,6 +9,8 @@ pub mod access;
 #[cfg(feature = "server")]
 pub mod api;
 pub mod filter;
+#[cfg(feature = "server")]
+pub mod hooks;
 pub mod meta;
 #[cfg(feature = "server")]
 pub mod migrate;
@@ -31,9 +33,10 @@ pub mod validate;
 pub mod codegen {
     pub use crate::access::{CollectionRules, Rule};
     pub use crate::filter::sql::{CompiledRef, Conv, Macro, Param, Source};
+    pub use crate::hooks::{HookError, HookResult, RecordHooks, typed, typed_ref};
     pub use crate::meta::{CollectionKind, CollectionMeta, FieldKind, FieldMeta, SchemaMeta};
     pub use crate::schema::{Column, Table, TableKind};
-    pub use crate::server::{App, CollectionApi, main};
+    pub use crate::server::{App, CollectionApi, Server, main};
     pub use crate::types::{GeoPoint, empty_as_none, number};
     pub use serde;
     pub use serde_json;

@@ -6,9 +6,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use crate::access::{CollectionRules, ParsedListRules, parsed_list_rules};
+use crate::hooks::{NoHooks, RecordHooks};
 use crate::meta::{CollectionMeta, SchemaMeta};
 use crate::schema::Table;
 use crate::store::Store;
@@ -71,8 +72,61 @@ enum Command {
     },
 }
 
-/// The generated binary's `main`.
+/// The generated binary's `main`: the app with no hooks and no extra routes.
 pub fn main(app: &'static App) -> ExitCode {
+    Server::new(app).main()
+}
+
+/// A generated app plus the user's hooks and routes.
+pub struct Server {
+    app: &'static App,
+    hooks: Arc<dyn RecordHooks>,
+    routes: axum::Router,
+}
+
+impl Server {
+    pub fn new(app: &'static App) -> Self {
+        Self { app, hooks: Arc::new(NoHooks), routes: axum::Router::new() }
+    }
+
+    /// Hooks called around every create, update and delete.
+    pub fn with_hooks(mut self, hooks: impl RecordHooks) -> Self {
+        self.hooks = Arc::new(hooks);
+        self
+    }
+
+    /// The user's own routes, served next to PocketBase's. Handlers reach the database through
+    /// `axum::Extension<pbgen_runtime::store::Store>`.
+    pub fn merge(mut self, routes: axum::Router) -> Self {
+        self.routes = self.routes.merge(routes);
+        self
+    }
+
+    /// The whole router for a store and data directory.
+    pub fn router(&self, store: Store, dir: PathBuf) -> axum::Router {
+        let user = self.routes.clone().layer(axum::Extension(store.clone()));
+        user.merge(crate::api::router(self.app, store, dir, self.hooks.clone()))
+    }
+
+    /// Parses the command line (`serve [--http ADDR] [--dir DIR]`) and runs it.
+    pub fn main(self) -> ExitCode {
+        run_cli(self)
+    }
+
+    /// Opens the data directory, brings the tables up to date, and serves until SIGINT/SIGTERM.
+    pub async fn serve(self, addr: SocketAddr, dir: PathBuf) -> Result<(), String> {
+        let store = open(self.app, &dir)?;
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("{addr}: {e}"))?;
+        let local = listener.local_addr().map_err(|e| e.to_string())?;
+        tracing::info!("Server started at http://{local}  (REST API: http://{local}/api/)");
+        axum::serve(listener, self.router(store, dir))
+            .with_graceful_shutdown(shutdown())
+            .await
+            .map_err(|e| e.to_string())
+    }
+}
+
+fn run_cli(server: Server) -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -87,25 +141,13 @@ pub fn main(app: &'static App) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(app, http, dir)) {
+    match runtime.block_on(server.serve(http, dir)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
     }
-}
-
-/// Opens the data directory, brings the tables up to date, and serves until SIGINT/SIGTERM.
-pub async fn serve(app: &'static App, addr: SocketAddr, dir: PathBuf) -> Result<(), String> {
-    let store = open(app, &dir)?;
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("{addr}: {e}"))?;
-    let local = listener.local_addr().map_err(|e| e.to_string())?;
-    tracing::info!("Server started at http://{local}  (REST API: http://{local}/api/)");
-    axum::serve(listener, crate::api::router(app, store, dir))
-        .with_graceful_shutdown(shutdown())
-        .await
-        .map_err(|e| e.to_string())
 }
 
 /// The store for `dir`, with the schema's tables created or brought up to date.

@@ -2,9 +2,7 @@
 //! The app: every collection with its API rules, compiled to SQL when `gen` ran.
 
 use ::pbgen_runtime::codegen as sql;
-
 use ::pbgen_runtime::codegen::{App, CollectionApi, CollectionRules, Rule};
-
 use crate::schema::{SCHEMA, TABLES};
 
 /// The whole app: serve it with `pbgen_runtime::codegen::main(&APP)` (what `src/main.rs` does), or

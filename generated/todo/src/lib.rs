@@ -5,6 +5,9 @@
 pub mod app;
 
 #[rustfmt::skip]
+pub mod hooks;
+
+#[rustfmt::skip]
 pub mod models;
 
 #[rustfmt::skip]

@@ -17,6 +17,7 @@ use tower_http::cors::{AllowHeaders, Any, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::hooks::RecordHooks;
 use crate::server::App;
 use crate::store::Store;
 use error::ApiError;
@@ -28,11 +29,12 @@ pub struct AppState {
     pub store: Store,
     /// The data directory (`--dir`): data.db and `storage/` for uploaded files.
     pub data_dir: Arc<PathBuf>,
+    pub hooks: Arc<dyn RecordHooks>,
 }
 
-/// The whole API for a generated app. Users merge their own routes into it.
-pub fn router(app: &'static App, store: Store, data_dir: PathBuf) -> Router {
-    let state = AppState { app, store, data_dir: Arc::new(data_dir) };
+/// The whole API for a generated app (see [`crate::server::Server`] to add hooks and routes).
+pub fn router(app: &'static App, store: Store, data_dir: PathBuf, hooks: Arc<dyn RecordHooks>) -> Router {
+    let state = AppState { app, store, data_dir: Arc::new(data_dir), hooks };
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::HEAD, Method::PUT, Method::PATCH, Method::POST, Method::DELETE])

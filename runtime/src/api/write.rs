@@ -42,6 +42,10 @@ fn access_of(viewer: &Viewer) -> Access {
     if viewer.superuser { Access::Superuser } else { Access::Default }
 }
 
+fn hook_error(e: crate::hooks::HookError) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, e.0)
+}
+
 fn failed(message: &str, errors: FieldErrors) -> ApiError {
     let data = match errors.to_value() {
         Value::Object(map) => map,
@@ -74,8 +78,8 @@ pub async fn create(
     let rule = Condition::from_rule(&api.rules.create, &req, viewer.superuser).unwrap_or_default();
     let meta = api.meta;
     let prepared = validate::prepare_create(meta, &body, &[], access_of(&viewer));
-    let viewer_for_read = viewer.clone();
-    let record = state
+    let hooks = state.hooks.clone();
+    let (record, stored) = state
         .store
         .write(move |tx| {
             if !viewer.superuser && !create_rule_passes(tx, meta, &prepared, &rule)? {
@@ -84,11 +88,13 @@ pub async fn create(
             let prepared = db_checks(tx, meta, prepared)?.into_result().map_err(|e| failed(CREATE_FAILED, e))?;
             let mut values = prepared.values;
             finish_values(meta, &mut values, &prepared.new_passwords, true)?;
+            hooks.before_create(meta.name, &mut values).map_err(hook_error)?;
             insert(tx, meta, &values).map_err(|e| unique_error(e, meta, CREATE_FAILED))?;
             let id = values.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
-            read_one(tx, meta, &id, &viewer_for_read)
+            Ok((read_one(tx, meta, &id, &viewer)?, values))
         })
         .await?;
+    state.hooks.after_create(meta.name, &stored);
     Ok(Json(Value::Object(record)).into_response())
 }
 
@@ -107,7 +113,8 @@ pub async fn update(
     let rule = Condition::from_rule(&api.rules.update, &req, viewer.superuser).ok_or_else(ApiError::superusers_only)?;
     let meta = api.meta;
     let access = access_of(&viewer);
-    let record = state
+    let hooks = state.hooks.clone();
+    let (record, stored_values) = state
         .store
         .write(move |tx| {
             let current = stored(tx, meta, &id, &rule)?.ok_or_else(ApiError::not_found)?;
@@ -115,10 +122,12 @@ pub async fn update(
             let prepared = db_checks(tx, meta, prepared)?.into_result().map_err(|e| failed(UPDATE_FAILED, e))?;
             let mut values = prepared.values;
             finish_values(meta, &mut values, &prepared.new_passwords, false)?;
+            hooks.before_update(meta.name, &mut values).map_err(hook_error)?;
             update_row(tx, meta, &id, &values).map_err(|e| unique_error(e, meta, UPDATE_FAILED))?;
-            read_one(tx, meta, &id, &viewer)
+            Ok((read_one(tx, meta, &id, &viewer)?, values))
         })
         .await?;
+    state.hooks.after_update(meta.name, &stored_values);
     Ok(Json(Value::Object(record)).into_response())
 }
 
@@ -134,14 +143,18 @@ pub async fn delete(
     let req = crate::request::values(&method, &query, &headers, ReqValue::Null);
     let rule = Condition::from_rule(&api.rules.delete, &req, viewer.superuser).ok_or_else(ApiError::superusers_only)?;
     let (meta, schema) = (api.meta, state.app.schema);
-    state
+    let hooks = state.hooks.clone();
+    let deleted = state
         .store
         .write(move |tx| {
-            stored(tx, meta, &id, &rule)?.ok_or_else(ApiError::not_found)?;
+            let record = stored(tx, meta, &id, &rule)?.ok_or_else(ApiError::not_found)?;
+            hooks.before_delete(meta.name, &record).map_err(hook_error)?;
             let mut visited = BTreeSet::new();
-            delete_cascading(tx, schema.collections, meta, &id, &mut visited)
+            delete_cascading(tx, schema.collections, meta, &id, &mut visited)?;
+            Ok(record)
         })
         .await?;
+    state.hooks.after_delete(meta.name, &deleted);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -19,6 +19,8 @@ pub fn lib(ir: &Ir, target: &Target) -> TokenStream {
         #[rustfmt::skip]
         pub mod app;
         #[rustfmt::skip]
+        pub mod hooks;
+        #[rustfmt::skip]
         pub mod models;
         #[rustfmt::skip]
         pub mod schema;

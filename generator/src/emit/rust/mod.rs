@@ -2,6 +2,7 @@
 
 mod app;
 mod crate_root;
+mod hooks;
 mod models;
 mod schema;
 
@@ -23,6 +24,7 @@ pub fn emit(ir: &Ir, rules: &[[RuleSql; 5]], target: &Target, files: &mut FileSe
         .map_err(|e| Errors::single(format!("internal error, please report it: src/app.rs: {e}")))?;
     add("src/app.rs".into(), app)?;
     add("src/main.rs".into(), app::main(target))?;
+    add("src/hooks.rs".into(), hooks::hooks(ir))?;
     // `models.rs` rather than `models/mod.rs`, so a collection named `mod` has a file of its own.
     add("src/models.rs".into(), models::module_index(ir))?;
     for c in &ir.collections {
@@ -43,7 +45,8 @@ fn space_out_items(code: &str) -> String {
     let mut out = String::with_capacity(code.len() + code.len() / 16);
     let mut prev = "";
     for line in code.lines() {
-        let item_ended = prev == "}" || (prev.ends_with(';') && !prev.starts_with(char::is_whitespace));
+        let imports = prev.starts_with("use ") && line.starts_with("use ");
+        let item_ended = prev == "}" || (prev.ends_with(';') && !prev.starts_with(char::is_whitespace) && !imports);
         let after_inner_docs = prev.starts_with("//!") && !line.starts_with("//!");
         if !line.is_empty() && !line.starts_with(char::is_whitespace) && (item_ended || after_inner_docs) {
             out.push('\n');
