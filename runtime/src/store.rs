@@ -32,6 +32,7 @@ impl Store {
         let open = |flags| -> Result<Connection, String> {
             let conn = Connection::open_with_flags(&path, flags).map_err(|e| format!("{}: {e}", path.display()))?;
             conn.execute_batch(PRAGMAS).map_err(|e| format!("{}: {e}", path.display()))?;
+            register_math_functions(&conn).map_err(|e| format!("{}: {e}", path.display()))?;
             Ok(conn)
         };
         let writer =
@@ -92,4 +93,36 @@ impl Store {
     pub fn with_writer<T>(&self, f: impl FnOnce(&mut Connection) -> T) -> T {
         f(&mut self.inner.writer.lock().unwrap_or_else(|p| p.into_inner()))
     }
+}
+
+type MathFn = fn(f64) -> f64;
+
+/// `geoDistance` compiles to acos/cos/sin/radians, which PocketBase's SQLite has built in
+/// (SQLITE_ENABLE_MATH_FUNCTIONS) and rusqlite's bundled build does not.
+pub fn register_math_functions(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    use rusqlite::types::ValueRef;
+    let funcs: [(&str, MathFn); 4] =
+        [("acos", f64::acos), ("cos", f64::cos), ("sin", f64::sin), ("radians", f64::to_radians)];
+    for (name, f) in funcs {
+        conn.create_scalar_function(
+            name,
+            1,
+            FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+            move |ctx| {
+                let x = match ctx.get_raw(0) {
+                    ValueRef::Integer(i) => i as f64,
+                    ValueRef::Real(r) => r,
+                    ValueRef::Text(t) => match std::str::from_utf8(t).ok().and_then(|t| t.trim().parse::<f64>().ok()) {
+                        Some(x) => x,
+                        None => return Ok(None),
+                    },
+                    _ => return Ok(None),
+                };
+                let y = f(x);
+                Ok(if y.is_nan() { None } else { Some(y) })
+            },
+        )?;
+    }
+    Ok(())
 }

@@ -1025,38 +1025,6 @@ impl Harness {
     }
 }
 
-type MathFn = fn(f64) -> f64;
-
-/// geoDistance needs acos/cos/sin/radians: PocketBase's SQLite has them built in
-/// (SQLITE_ENABLE_MATH_FUNCTIONS), rusqlite's bundled build does not.
-fn register_math_functions(db: &rusqlite::Connection) {
-    use rusqlite::functions::FunctionFlags;
-    use rusqlite::types::ValueRef;
-    let funcs: [(&str, MathFn); 4] =
-        [("acos", f64::acos), ("cos", f64::cos), ("sin", f64::sin), ("radians", f64::to_radians)];
-    for (name, f) in funcs {
-        db.create_scalar_function(
-            name,
-            1,
-            FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
-            move |ctx| {
-                let x = match ctx.get_raw(0) {
-                    ValueRef::Integer(i) => i as f64,
-                    ValueRef::Real(r) => r,
-                    ValueRef::Text(t) => match std::str::from_utf8(t).ok().and_then(|t| t.trim().parse::<f64>().ok()) {
-                        Some(x) => x,
-                        None => return Ok(None),
-                    },
-                    _ => return Ok(None),
-                };
-                let y = f(x);
-                Ok(if y.is_nan() { None } else { Some(y) })
-            },
-        )
-        .unwrap();
-    }
-}
-
 fn setup() -> (tempfile::TempDir, Harness) {
     let dir = tempfile::tempdir().unwrap();
     let schema_path = dir.path().join("schema.json");
@@ -1117,7 +1085,7 @@ fn setup() -> (tempfile::TempDir, Harness) {
         list_rules.insert(c["name"].as_str().unwrap().to_string(), rule);
     }
     let db = rusqlite::Connection::open(&ours_db).unwrap();
-    register_math_functions(&db);
+    pbgen_runtime::store::register_math_functions(&db).unwrap();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
     let harness = Harness {
         pb,

@@ -88,22 +88,9 @@ fn db() -> rusqlite::Connection {
          INSERT INTO comments (id, post, text) VALUES ('c1', 'p1', 'hi');",
     )
     .unwrap();
-    use rusqlite::functions::FunctionFlags;
-    let funcs: [(&str, MathFn); 4] =
-        [("acos", f64::acos), ("cos", f64::cos), ("sin", f64::sin), ("radians", f64::to_radians)];
-    for (name, f) in funcs {
-        db.create_scalar_function(
-            name,
-            1,
-            FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
-            move |ctx| Ok(ctx.get::<Option<f64>>(0).ok().flatten().map(f).filter(|y| !y.is_nan())),
-        )
-        .unwrap();
-    }
+    pbgen_runtime::store::register_math_functions(&db).unwrap();
     db
 }
-
-type MathFn = fn(f64) -> f64;
 
 fn to_sql(v: SqlValue) -> rusqlite::types::Value {
     match v {
