@@ -401,16 +401,13 @@ impl fmt::Display for Operand {
     }
 }
 
-/// Quotes a string the way fexpr reads it back: only the chosen quote character is escaped.
-///
-/// fexpr has no escape for a backslash, so a string ending in `\` cannot be written at all (the parser
-/// never produces one); it is printed as-is and will not re-parse.
+/// Quotes a string the way the lexer reads it back: the chosen quote and backslashes are escaped.
 fn write_quoted(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
     let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {
-        if c == quote {
+        if c == quote || c == '\\' {
             out.push('\\');
         }
         out.push(c);

@@ -182,28 +182,26 @@ impl<'a> Lexer<'a> {
     /// The position just after the closing quote of the string starting at `start`.
     fn text_end(&self, start: usize) -> Result<usize, ParseError> {
         let quote = self.byte(start).unwrap_or(b'\'');
-        let mut prev = 0u8;
         let mut i = start + 1;
         loop {
             let Some(b) = self.byte(i) else {
                 return err(start, format!("unterminated quoted text (missing closing {})", quote as char));
             };
             i += 1;
-            // fexpr: any backslash before the quote escapes it, even an "escaped" backslash.
-            if b == quote && prev != b'\\' {
-                return Ok(i);
+            match b {
+                // A backslash escapes whatever follows it, so `\\'` ends the text and `\'` does not.
+                b'\\' => i += 1,
+                b if b == quote => return Ok(i),
+                _ => {}
             }
-            prev = b;
         }
     }
 
     fn text(&mut self, start: usize) -> Result<TokenKind<'a>, ParseError> {
         let end = self.text_end(start)?;
         self.pos = end;
-        let quote = self.src.get(start..start + 1).unwrap_or("'");
         let raw = self.src.get(start + 1..end - 1).unwrap_or("");
-        // Only the opening quote can be escaped; every other backslash stays.
-        Ok(TokenKind::Text(raw.replace(&format!("\\{quote}"), quote)))
+        Ok(TokenKind::Text(unescape(raw)))
     }
 
     fn number(&mut self, start: usize) -> Result<TokenKind<'a>, ParseError> {
@@ -324,4 +322,29 @@ impl<'a> Lexer<'a> {
 /// fexpr's `isValidIdentifier`: not ending in `.`/`:` and not just one of `@ _ #`.
 fn is_valid_identifier(literal: &str) -> bool {
     !literal.ends_with(['.', ':']) && !matches!(literal, "@" | "_" | "#")
+}
+
+/// PocketBase 0.40's escapes in quoted text (either quote style): `\'`, `\"`, `\\`, `\n`, `\r`, `\t`.
+/// Any other backslash is kept as written (`\u00e9` stays six characters).
+fn unescape(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some(q @ ('\'' | '"' | '\\')) => out.push(q),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
 }
