@@ -10,7 +10,6 @@ use rusqlite::types::Value as SqlParam;
 use crate::api::error::{ApiError, ApiResult};
 use crate::filter::sql::{self, CompileErrorKind, CompiledRef, Options, RequestValues, SqlValue};
 use crate::filter::{self, Expr};
-use crate::meta::{CollectionMeta, SchemaMeta};
 
 /// An API rule as `gen` compiled it.
 #[derive(Debug, Clone, Copy)]
@@ -69,44 +68,6 @@ impl Condition {
         }
     }
 
-    /// A client `?filter=`; PocketBase's 400/403 when it is invalid or not allowed for this requester.
-    pub fn from_client_filter(
-        filter: &str,
-        schema: &SchemaMeta<'static>,
-        rules: &'static ParsedListRules,
-        collection: &CollectionMeta,
-        req: &RequestValues,
-        superuser: bool,
-    ) -> ApiResult<Self> {
-        let opts = Options::client(superuser, Some(rules));
-        let mut out = Self::default();
-        if let Some(c) = sql::compile_client_filter(filter, schema, collection, &opts).map_err(compile_error)? {
-            out.push(c.sql.clone(), c.bind(req));
-        }
-        Ok(out)
-    }
-
-    /// ` ORDER BY …` for a client `?sort=` (empty for none), with its parameters appended to `self`.
-    pub fn order_by(
-        &mut self,
-        sort: &str,
-        schema: &SchemaMeta<'static>,
-        rules: &'static ParsedListRules,
-        collection: &CollectionMeta,
-        req: &RequestValues,
-        superuser: bool,
-    ) -> ApiResult<String> {
-        let opts = Options::client(superuser, Some(rules));
-        let list = sql::compile_sort(sort, schema, collection, &opts).map_err(compile_error)?;
-        Ok(match list.order_by {
-            Some(order) => {
-                self.params.extend(order.bind(req).into_iter().map(to_sqlite));
-                format!(" ORDER BY {}", order.sql)
-            }
-            None => String::new(),
-        })
-    }
-
     fn push(&mut self, sql: String, params: Vec<SqlValue>) {
         if !sql.is_empty() {
             self.parts.push(sql);
@@ -130,6 +91,54 @@ impl Condition {
 
     pub fn params(&self) -> impl Iterator<Item = SqlParam> + '_ {
         self.params.iter().cloned()
+    }
+}
+
+/// A list request's WHERE and ORDER BY: the list rule, the client's `?filter=` and `?sort=` compiled
+/// together as PocketBase's list query does (one join scope, so a sort through a relation applies the
+/// related collection's list rule too).
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub filter: Condition,
+    /// ` ORDER BY …`, or empty.
+    pub order_by: String,
+    pub order_params: Vec<SqlParam>,
+}
+
+impl ListQuery {
+    /// `None` when the list rule is `null` and the requester is not a superuser (403).
+    pub fn new(
+        app: &'static crate::server::App,
+        api: &crate::server::CollectionApi,
+        filter: &str,
+        sort: &str,
+        req: &RequestValues,
+        superuser: bool,
+    ) -> ApiResult<Option<Self>> {
+        let rules = app.list_rules();
+        let rule: Option<&Expr> = match (superuser, &api.rules.list) {
+            (true, _) | (false, Rule::Public) => None,
+            (false, Rule::SuperusersOnly) => return Ok(None),
+            (false, Rule::Filter { .. }) => rules.get(api.meta.name).and_then(|r| r.as_ref()).and_then(Option::as_ref),
+        };
+        let auth_collection = req.auth.as_ref().and_then(|a| match a.get("collectionName") {
+            Some(sql::Value::String(s)) => Some(s.as_str()),
+            _ => None,
+        });
+        let mut opts = Options::client(superuser, Some(rules));
+        if let Some(name) = auth_collection {
+            opts = opts.with_auth_collection(name);
+        }
+        let list = sql::compile_client_list(rule, filter, sort, app.schema, api.meta, &opts).map_err(compile_error)?;
+        let mut out = Self::default();
+        if let Some(f) = list.filter {
+            out.filter.push(f.sql.clone(), f.bind(req));
+        }
+        if let Some(o) = list.order_by {
+            out.order_by = format!(" ORDER BY {}", o.sql);
+            out.order_params = o.bind(req).into_iter().map(to_sqlite).collect();
+        }
+        Ok(Some(out))
     }
 }
 

@@ -8,6 +8,8 @@
 pub mod access;
 #[cfg(feature = "server")]
 pub mod api;
+#[cfg(feature = "server")]
+pub mod files;
 pub mod filter;
 #[cfg(feature = "server")]
 pub mod hooks;

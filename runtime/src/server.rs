@@ -45,10 +45,11 @@ impl App {
 
     /// By name or id, as PocketBase's routes accept either.
     pub fn collection(&self, name_or_id: &str) -> Option<&'static CollectionApi> {
+        // PocketBase matches names and ids case-insensitively.
         self.collections
             .iter()
-            .find(|c| c.meta.name == name_or_id)
-            .or_else(|| self.collections.iter().find(|c| c.meta.id == name_or_id))
+            .find(|c| c.meta.name.eq_ignore_ascii_case(name_or_id))
+            .or_else(|| self.collections.iter().find(|c| c.meta.id.eq_ignore_ascii_case(name_or_id)))
     }
 }
 

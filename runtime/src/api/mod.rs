@@ -4,6 +4,7 @@ mod body;
 pub mod error;
 mod list;
 mod records;
+mod urlenc;
 mod write;
 
 use std::path::PathBuf;
@@ -13,7 +14,6 @@ use axum::Router;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use tower_http::cors::{AllowHeaders, Any, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -35,10 +35,6 @@ pub struct AppState {
 /// The whole API for a generated app (see [`crate::server::Server`] to add hooks and routes).
 pub fn router(app: &'static App, store: Store, data_dir: PathBuf, hooks: Arc<dyn RecordHooks>) -> Router {
     let state = AppState { app, store, data_dir: Arc::new(data_dir), hooks };
-    let cors = CorsLayer::new()
-        .allow_origin(Any)
-        .allow_methods([Method::GET, Method::HEAD, Method::PUT, Method::PATCH, Method::POST, Method::DELETE])
-        .allow_headers(AllowHeaders::mirror_request());
     let security = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "SAMEORIGIN"),
@@ -52,15 +48,111 @@ pub fn router(app: &'static App, store: Store, data_dir: PathBuf, hooks: Arc<dyn
             "/api/collections/{collection}/records/{id}",
             get(records::view).patch(write::update).delete(write::delete),
         )
+        // The collections API is for superusers; without auth every caller is told to authenticate.
+        .route("/api/collections", get(unauthorized))
+        .route("/api/collections/{collection}", get(unauthorized))
         .fallback(not_found)
+        // PocketBase answers a known path with an unknown method like an unknown route.
+        .method_not_allowed_fallback(resource_not_found)
         .with_state(state)
-        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(cors)
-        .layer(TraceLayer::new_for_http());
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT));
     for (name, value) in security {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
     }
+    // Outermost, so preflights are answered before the security headers are added, as in PocketBase.
     router
+        .layer(axum::middleware::from_fn(cors))
+        .layer(axum::middleware::from_fn(clean_path))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// What Go's HTTP server does before PocketBase sees a request: a path with a bad `%` escape is a plain-text
+/// 400, and an unclean path (`//`, `.`, `..`) is redirected (307) to its clean form.
+async fn clean_path(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let path = request.uri().path();
+    if !valid_escapes(path.as_bytes()) {
+        let mut response = (StatusCode::BAD_REQUEST, "400 Bad Request").into_response();
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+        return response;
+    }
+    let clean = clean(path);
+    if clean == path {
+        return next.run(request).await;
+    }
+    let location = match request.uri().query() {
+        Some(q) => format!("{clean}?{q}"),
+        None => clean,
+    };
+    let body_allowed = matches!(*request.method(), Method::GET | Method::HEAD);
+    let mut response = if body_allowed {
+        let mut r = format!("<a href=\"{location}\">Temporary Redirect</a>.\n\n").into_response();
+        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+        r
+    } else {
+        ().into_response()
+    };
+    *response.status_mut() = StatusCode::TEMPORARY_REDIRECT;
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+fn valid_escapes(path: &[u8]) -> bool {
+    path.iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'%')
+        .all(|(i, _)| path.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)))
+}
+
+/// Go's `path.Clean` as `http.ServeMux` applies it: one slash at a time, no `.`, `..` resolved, and the
+/// trailing slash kept.
+fn clean(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    let mut out = format!("/{}", parts.join("/"));
+    if path.ends_with('/') && out != "/" {
+        out.push('/');
+    }
+    out
+}
+
+/// PocketBase's CORS defaults: any origin; a preflight is answered 204 with the allowed methods and the
+/// requested headers echoed; `Access-Control-Allow-Origin` only when the request has an `Origin`.
+async fn cors(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let has_origin = request.headers().contains_key(header::ORIGIN);
+    let preflight = request.method() == Method::OPTIONS
+        && has_origin
+        && request.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    if preflight {
+        let mut response = StatusCode::NO_CONTENT.into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+        headers
+            .insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET,HEAD,PUT,PATCH,POST,DELETE"));
+        if let Some(requested) = request.headers().get(header::ACCESS_CONTROL_REQUEST_HEADERS) {
+            headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, requested.clone());
+        }
+        headers.insert(
+            header::VARY,
+            HeaderValue::from_static("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+        );
+        return response;
+    }
+    let mut response = next.run(request).await;
+    if has_origin {
+        response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+        response.headers_mut().append(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    response
 }
 
 /// PocketBase's default request body limit (32 MiB).
@@ -73,4 +165,28 @@ async fn health() -> impl IntoResponse {
 /// PocketBase 0.40 answers unknown routes with this (odd) message.
 async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "File not found.")
+}
+
+async fn resource_not_found() -> ApiError {
+    ApiError::not_found()
+}
+
+async fn unauthorized() -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "The request requires valid record authorization token.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_cleaned_like_go() {
+        assert_eq!(clean("/api//collections/posts/records"), "/api/collections/posts/records");
+        assert_eq!(clean("/api/collections/posts/records/.."), "/api/collections/posts");
+        assert_eq!(clean("/a/./b/"), "/a/b/");
+        assert_eq!(clean("/"), "/");
+        assert!(valid_escapes(b"/a%20b"));
+        assert!(!valid_escapes(b"/po%ZZsts"));
+        assert!(!valid_escapes(b"/a%2"));
+    }
 }

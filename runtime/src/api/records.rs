@@ -1,16 +1,14 @@
 //! The records API: list, view, create, update and delete for any collection of the app.
 
-use std::collections::HashMap;
-
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use serde_json::{Map, Value, json};
 
-use super::AppState;
 use super::error::{ApiError, ApiResult};
 use super::list::ListParams;
-use crate::access::{Condition, Rule};
+use super::{AppState, urlenc};
+use crate::access::{Condition, ListQuery, Rule};
 use crate::filter::sql::{RequestValues, Value as ReqValue};
 use crate::meta::CollectionMeta;
 use crate::record::{self, Viewer};
@@ -29,63 +27,57 @@ fn viewer() -> Viewer {
 pub async fn list(
     State(state): State<AppState>,
     Path(name): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
+    RawQuery(raw): RawQuery,
     method: Method,
     headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
     let api = collection(&state, &name)?;
     let viewer = viewer();
+    let query = urlenc::query(raw.as_deref());
+    let params = ListParams::from_query(&query)?;
     let req = crate::request::values(&method, &query, &headers, ReqValue::Null);
-    let mut condition = access(&api.rules.list, &req, &viewer)?;
-    let params = ListParams::from_query(&query);
-    let (app, meta) = (state.app, api.meta);
-    condition.and(Condition::from_client_filter(
-        &params.filter,
-        app.schema,
-        app.list_rules(),
-        meta,
-        &req,
-        viewer.superuser,
-    )?);
-    let count_condition = condition.clone();
-    let order = condition.order_by(&params.sort, app.schema, app.list_rules(), meta, &req, viewer.superuser)?;
+    let list = ListQuery::new(state.app, api, &params.filter, &params.sort, &req, viewer.superuser)?
+        .ok_or_else(ApiError::superusers_only)?;
+    let meta = api.meta;
+    let (page, per_page) = (params.page, params.per_page);
     let (items, total) = state
         .store
         .read(move |conn| {
             let alias = meta.name;
             let sql = format!(
-                "SELECT {} FROM `{}` AS `{alias}` WHERE {}{order} LIMIT {} OFFSET {}",
+                "SELECT {} FROM `{}` AS `{alias}` WHERE {}{} LIMIT {} OFFSET {}",
                 record::select_list(meta, alias),
                 meta.name,
-                condition.sql(),
+                list.filter.sql(),
+                list.order_by,
                 params.per_page,
                 params.offset()
             );
             let mut stmt = conn.prepare_cached(&sql)?;
+            let all_params = list.filter.params().chain(list.order_params.iter().cloned());
             let items = stmt
-                .query_map(rusqlite::params_from_iter(condition.params()), |row| record::from_row(meta, row, &viewer))?
+                .query_map(rusqlite::params_from_iter(all_params), |row| record::from_row(meta, row, &viewer))?
                 .collect::<Result<Vec<_>, _>>()?;
             let total = if params.skip_total {
                 None
             } else {
-                let sql = format!("SELECT COUNT(*) FROM `{}` AS `{alias}` WHERE {}", meta.name, count_condition.sql());
+                let sql = format!("SELECT COUNT(*) FROM `{}` AS `{alias}` WHERE {}", meta.name, list.filter.sql());
                 Some(
                     conn.prepare_cached(&sql)?
-                        .query_row(rusqlite::params_from_iter(count_condition.params()), |r| r.get::<_, i64>(0))?,
+                        .query_row(rusqlite::params_from_iter(list.filter.params()), |r| r.get::<_, i64>(0))?,
                 )
             };
             Ok((items, total))
         })
         .await?;
-    let params = ListParams::from_query(&query);
     let (total_items, total_pages) = match total {
         None => (-1, -1),
-        Some(n) => (n, (n + params.per_page as i64 - 1) / params.per_page as i64),
+        Some(n) => (n, (n + per_page as i64 - 1) / per_page as i64),
     };
     Ok(Json(json!({
         "items": items,
-        "page": params.page,
-        "perPage": params.per_page,
+        "page": page,
+        "perPage": per_page,
         "totalItems": total_items,
         "totalPages": total_pages,
     })))
@@ -94,12 +86,13 @@ pub async fn list(
 pub async fn view(
     State(state): State<AppState>,
     Path((name, id)): Path<(String, String)>,
-    Query(query): Query<HashMap<String, String>>,
+    RawQuery(raw): RawQuery,
     method: Method,
     headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
     let api = collection(&state, &name)?;
     let viewer = viewer();
+    let query = urlenc::query(raw.as_deref());
     let req = crate::request::values(&method, &query, &headers, ReqValue::Null);
     let rule = access(&api.rules.view, &req, &viewer)?;
     let record = fetch(&state, api.meta, rule, id, viewer).await?;

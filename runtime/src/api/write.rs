@@ -1,20 +1,20 @@
 //! Create, update and delete: PocketBase's order of checks (rule, then validation, then the database
 //! checks), one transaction per write, and its error answers.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, OptionalExtension, Transaction};
 use serde_json::{Map, Value};
 
-use super::AppState;
 use super::body;
 use super::error::{ApiError, ApiResult};
+use super::{AppState, urlenc};
 use crate::access::{Condition, Rule};
 use crate::filter::sql::Value as ReqValue;
 use crate::meta::{CollectionKind, CollectionMeta, FieldKind};
@@ -22,11 +22,11 @@ use crate::record::{self, Viewer};
 use crate::server::CollectionApi;
 use crate::validate::{self, Access, FieldError, FieldErrors, Prepared};
 
-fn collection(state: &AppState, name_or_id: &str) -> ApiResult<&'static CollectionApi> {
-    let api = state
-        .app
-        .collection(name_or_id)
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Missing collection context."))?;
+/// The collection to write to. Create and update answer an unknown one with the body-limit middleware's
+/// message, delete with the plain one, as PocketBase does.
+fn collection(state: &AppState, name_or_id: &str, missing: &str) -> ApiResult<&'static CollectionApi> {
+    let api =
+        state.app.collection(name_or_id).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, missing.to_owned()))?;
     if api.meta.kind == CollectionKind::View {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "Unsupported collection type."));
     }
@@ -40,6 +40,40 @@ fn viewer() -> Viewer {
 
 fn access_of(viewer: &Viewer) -> Access {
     if viewer.superuser { Access::Superuser } else { Access::Default }
+}
+
+const MISSING_OR_INVALID: &str = "Missing or invalid collection context.";
+
+/// PocketBase's body limit for a collection: 32 MiB plus what its editor, json and file fields may hold.
+fn body_limit(meta: &CollectionMeta) -> usize {
+    let extra: u64 = meta
+        .fields
+        .iter()
+        .map(|f| match f.kind {
+            FieldKind::Editor { max_size, .. } => or_default(max_size, validate::DEFAULT_EDITOR_MAX_SIZE),
+            FieldKind::Json { max_size } => or_default(max_size, validate::DEFAULT_JSON_MAX_SIZE),
+            FieldKind::File { max_size, max_select, .. } => {
+                or_default(max_size, validate::DEFAULT_FILE_MAX_SIZE) * max_select.max(1)
+            }
+            _ => 0,
+        })
+        .sum();
+    super::BODY_LIMIT.saturating_add(extra as usize)
+}
+
+fn or_default(size: u64, default: u64) -> u64 {
+    if size == 0 { default } else { size }
+}
+
+/// Reads the body up to the collection's limit; PocketBase's 413 JSON past it.
+async fn read_body(meta: &CollectionMeta<'_>, headers: &HeaderMap, body: Body) -> ApiResult<Bytes> {
+    let limit = body_limit(meta);
+    let too_large = || ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "Request entity too large.");
+    let declared = headers.get(axum::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, limit).await.map_err(|_| too_large())
 }
 
 fn hook_error(e: crate::hooks::HookError) -> ApiError {
@@ -62,18 +96,20 @@ const DELETE_FAILED: &str =
 pub async fn create(
     State(state): State<AppState>,
     Path(name): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
+    RawQuery(raw): RawQuery,
     method: Method,
     headers: HeaderMap,
-    bytes: Bytes,
+    request_body: Body,
 ) -> ApiResult<Response> {
-    let api = collection(&state, &name)?;
+    let api = collection(&state, &name, MISSING_OR_INVALID)?;
     let viewer = viewer();
-    // PocketBase answers a `null` rule before it reads the body.
+    // PocketBase reads the body before it answers a `null` rule.
+    let bytes = read_body(api.meta, &headers, request_body).await?;
+    let body = body::parse(&headers, &bytes)?;
     if !viewer.superuser && matches!(api.rules.create, Rule::SuperusersOnly) {
         return Err(ApiError::superusers_only());
     }
-    let body = body::parse(&headers, &bytes)?;
+    let query = urlenc::query(raw.as_deref());
     let req = crate::request::values(&method, &query, &headers, ReqValue::from(&Value::Object(body.clone())));
     let rule = Condition::from_rule(&api.rules.create, &req, viewer.superuser).unwrap_or_default();
     let meta = api.meta;
@@ -101,14 +137,16 @@ pub async fn create(
 pub async fn update(
     State(state): State<AppState>,
     Path((name, id)): Path<(String, String)>,
-    Query(query): Query<HashMap<String, String>>,
+    RawQuery(raw): RawQuery,
     method: Method,
     headers: HeaderMap,
-    bytes: Bytes,
+    request_body: Body,
 ) -> ApiResult<Response> {
-    let api = collection(&state, &name)?;
+    let api = collection(&state, &name, MISSING_OR_INVALID)?;
     let viewer = viewer();
+    let bytes = read_body(api.meta, &headers, request_body).await?;
     let body = body::parse(&headers, &bytes)?;
+    let query = urlenc::query(raw.as_deref());
     let req = crate::request::values(&method, &query, &headers, ReqValue::from(&Value::Object(body.clone())));
     let rule = Condition::from_rule(&api.rules.update, &req, viewer.superuser).ok_or_else(ApiError::superusers_only)?;
     let meta = api.meta;
@@ -134,12 +172,13 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     Path((name, id)): Path<(String, String)>,
-    Query(query): Query<HashMap<String, String>>,
+    RawQuery(raw): RawQuery,
     method: Method,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let api = collection(&state, &name)?;
+    let api = collection(&state, &name, "Missing collection context.")?;
     let viewer = viewer();
+    let query = urlenc::query(raw.as_deref());
     let req = crate::request::values(&method, &query, &headers, ReqValue::Null);
     let rule = Condition::from_rule(&api.rules.delete, &req, viewer.superuser).ok_or_else(ApiError::superusers_only)?;
     let (meta, schema) = (api.meta, state.app.schema);
