@@ -390,6 +390,12 @@ impl Drop for Server {
 }
 
 impl Server {
+    /// Ends the process with SIGKILL: no shutdown, no flush, as in a crash.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     pub fn base_url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
@@ -466,8 +472,13 @@ pub fn copy_dir(from: &Path, to: &Path) {
 /// Our server (`blog-app serve`) on a copy of `pb_data` in `parent/pb_data`, with `parent` as its cwd.
 pub fn spawn_ours(pb_data: &Path, parent: &Path) -> Server {
     copy_dir(pb_data, &parent.join("pb_data"));
+    start_ours(parent)
+}
+
+/// Our server on the `pb_data` already in `parent` (e.g. again after a crash).
+pub fn start_ours(parent: &Path) -> Server {
     let port = free_port();
-    let log = parent.join("server.log");
+    let log = parent.join(format!("server-{port}.log"));
     let out = std::fs::File::create(&log).expect("log file");
     let child = Command::new(env!("CARGO_BIN_EXE_blog-app"))
         .args(["serve", "--http", &format!("127.0.0.1:{port}"), "--dir"])
