@@ -21,7 +21,6 @@ use support::{Normalizer, Pair, Response, Server, blog_fixture, json_diff, prett
 const PENDING: &[(&str, &str)] = &[
     ("expand:", "`expand` is being wired into the records API (ignored by our server so far)"),
     ("fields:", "`fields` is being wired into the records API (ignored by our server so far)"),
-    ("multipart:", "multipart/form-data bodies come with the file uploads being wired now"),
 ];
 
 /// The id a guest-created user asks for (not masked: the test chose it).

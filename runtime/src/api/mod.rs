@@ -37,7 +37,6 @@ pub fn router(app: &'static App, store: Store, data_dir: PathBuf, hooks: Arc<dyn
     let state = AppState { app, store, data_dir: Arc::new(data_dir), hooks };
     let security = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::X_FRAME_OPTIONS, "SAMEORIGIN"),
         (header::X_XSS_PROTECTION, "1; mode=block"),
         (header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
     ];
@@ -51,6 +50,7 @@ pub fn router(app: &'static App, store: Store, data_dir: PathBuf, hooks: Arc<dyn
         // The collections API is for superusers; without auth every caller is told to authenticate.
         .route("/api/collections", get(unauthorized))
         .route("/api/collections/{collection}", get(unauthorized))
+        .merge(crate::files::routes())
         .fallback(not_found)
         // PocketBase answers a known path with an unknown method like an unknown route.
         .method_not_allowed_fallback(resource_not_found)
@@ -59,6 +59,15 @@ pub fn router(app: &'static App, store: Store, data_dir: PathBuf, hooks: Arc<dyn
     for (name, value) in security {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
     }
+    // PocketBase's file download drops X-Frame-Options (files may be embedded); everything else has it.
+    router = router.layer(axum::middleware::map_response(|mut r: axum::response::Response| async move {
+        if r.extensions().get::<crate::files::ServedFile>().is_none()
+            && !r.headers().contains_key(header::X_FRAME_OPTIONS)
+        {
+            r.headers_mut().insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
+        }
+        r
+    }));
     // Outermost, so preflights are answered before the security headers are added, as in PocketBase.
     router
         .layer(axum::middleware::from_fn(cors))

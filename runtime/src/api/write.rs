@@ -16,6 +16,7 @@ use super::body;
 use super::error::{ApiError, ApiResult};
 use super::{AppState, urlenc};
 use crate::access::{Condition, Rule};
+use crate::files;
 use crate::filter::sql::Value as ReqValue;
 use crate::meta::{CollectionKind, CollectionMeta, FieldKind};
 use crate::record::{self, Viewer};
@@ -76,6 +77,36 @@ async fn read_body(meta: &CollectionMeta<'_>, headers: &HeaderMap, body: Body) -
     axum::body::to_bytes(body, limit).await.map_err(|_| too_large())
 }
 
+/// The submitted data and files, read as PocketBase reads each content type (JSON bodies as they are;
+/// urlencoded and multipart bodies with the query merged in and values inferred).
+async fn read_submission(
+    meta: &CollectionMeta<'_>,
+    headers: &HeaderMap,
+    raw_query: Option<&str>,
+    request_body: Body,
+) -> ApiResult<files::MultipartBody> {
+    let bytes = read_body(meta, headers, request_body).await?;
+    if bytes.is_empty() {
+        return Ok(files::MultipartBody::default());
+    }
+    let body = match body::mime(headers).as_str() {
+        "application/json" => body::json(&bytes)?,
+        "application/x-www-form-urlencoded" => files::read_urlencoded(&bytes, raw_query)?,
+        "multipart/form-data" => {
+            let content_type =
+                headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+            return files::read_multipart_bytes(content_type, bytes, raw_query, meta).await;
+        }
+        _ => return Err(ApiError::new(StatusCode::BAD_REQUEST, "Unsupported Content-Type.")),
+    };
+    Ok(files::MultipartBody { body, ..Default::default() })
+}
+
+/// Runs blocking file-system work off the async threads.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
+    tokio::task::spawn_blocking(f).await.map_err(ApiError::internal)
+}
+
 fn hook_error(e: crate::hooks::HookError) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, e.0)
 }
@@ -104,18 +135,25 @@ pub async fn create(
     let api = collection(&state, &name, MISSING_OR_INVALID)?;
     let viewer = viewer();
     // PocketBase reads the body before it answers a `null` rule.
-    let bytes = read_body(api.meta, &headers, request_body).await?;
-    let body = body::parse(&headers, &bytes)?;
+    let submitted = read_submission(api.meta, &headers, raw.as_deref(), request_body).await?;
     if !viewer.superuser && matches!(api.rules.create, Rule::SuperusersOnly) {
         return Err(ApiError::superusers_only());
     }
     let query = urlenc::query(raw.as_deref());
-    let req = crate::request::values(&method, &query, &headers, ReqValue::from(&Value::Object(body.clone())));
+    let req = crate::request::values(&method, &query, &headers, ReqValue::from(&Value::Object(submitted.body.clone())));
     let rule = Condition::from_rule(&api.rules.create, &req, viewer.superuser).unwrap_or_default();
     let meta = api.meta;
-    let prepared = validate::prepare_create(meta, &body, &[], access_of(&viewer));
+    let prepared = validate::prepare_create(meta, &submitted.body, &submitted.uploads, access_of(&viewer));
+    // Files go to storage before the transaction and are removed again if it fails.
+    let id = prepared.values.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let uploads = prepared.uploads.clone();
+    let (dir, upload_list) = (state.data_dir.clone(), uploads.clone());
+    let saved_id = id.clone();
+    blocking(move || files::save_uploads(&dir, meta.id, &saved_id, &upload_list, &submitted))
+        .await?
+        .map_err(ApiError::internal)?;
     let hooks = state.hooks.clone();
-    let (record, stored) = state
+    let result = state
         .store
         .write(move |tx| {
             if !viewer.superuser && !create_rule_passes(tx, meta, &prepared, &rule)? {
@@ -129,7 +167,15 @@ pub async fn create(
             let id = values.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
             Ok((read_one(tx, meta, &id, &viewer)?, values))
         })
-        .await?;
+        .await;
+    let (record, stored) = match result {
+        Ok(done) => done,
+        Err(e) => {
+            let dir = state.data_dir.clone();
+            let _ = blocking(move || files::discard_uploads(&dir, meta.id, &id, &uploads, true)).await;
+            return Err(e);
+        }
+    };
     state.hooks.after_create(meta.name, &stored);
     Ok(Json(Value::Object(record)).into_response())
 }
@@ -144,27 +190,49 @@ pub async fn update(
 ) -> ApiResult<Response> {
     let api = collection(&state, &name, MISSING_OR_INVALID)?;
     let viewer = viewer();
-    let bytes = read_body(api.meta, &headers, request_body).await?;
-    let body = body::parse(&headers, &bytes)?;
+    let submitted = read_submission(api.meta, &headers, raw.as_deref(), request_body).await?;
     let query = urlenc::query(raw.as_deref());
-    let req = crate::request::values(&method, &query, &headers, ReqValue::from(&Value::Object(body.clone())));
+    let req = crate::request::values(&method, &query, &headers, ReqValue::from(&Value::Object(submitted.body.clone())));
     let rule = Condition::from_rule(&api.rules.update, &req, viewer.superuser).ok_or_else(ApiError::superusers_only)?;
     let meta = api.meta;
     let access = access_of(&viewer);
     let hooks = state.hooks.clone();
-    let (record, stored_values) = state
+    let dir = state.data_dir.clone();
+    let record_id = id.clone();
+    // Uploads are stored inside the write, once the record is known to exist and the data is valid, and
+    // removed again if the transaction still fails; replaced files are deleted only after the commit.
+    let saved: std::sync::Arc<std::sync::Mutex<Vec<(String, validate::UploadedFile)>>> = Default::default();
+    let saved_in_tx = saved.clone();
+    let result = state
         .store
         .write(move |tx| {
             let current = stored(tx, meta, &id, &rule)?.ok_or_else(ApiError::not_found)?;
-            let prepared = validate::prepare_update(meta, &current, &body, &[], access);
+            let prepared = validate::prepare_update(meta, &current, &submitted.body, &submitted.uploads, access);
             let prepared = db_checks(tx, meta, prepared)?.into_result().map_err(|e| failed(UPDATE_FAILED, e))?;
+            files::save_uploads(&dir, meta.id, &id, &prepared.uploads, &submitted).map_err(ApiError::internal)?;
+            saved_in_tx.lock().unwrap_or_else(|p| p.into_inner()).extend(prepared.uploads.iter().cloned());
             let mut values = prepared.values;
             finish_values(meta, &mut values, &prepared.new_passwords, false)?;
             hooks.before_update(meta.name, &mut values).map_err(hook_error)?;
             update_row(tx, meta, &id, &values).map_err(|e| unique_error(e, meta, UPDATE_FAILED))?;
-            Ok((read_one(tx, meta, &id, &viewer)?, values))
+            Ok((read_one(tx, meta, &id, &viewer)?, values, prepared.deleted_files))
         })
-        .await?;
+        .await;
+    let dir = state.data_dir.clone();
+    let (record, stored_values, deleted_files) = match result {
+        Ok(done) => done,
+        Err(e) => {
+            let uploads = std::mem::take(&mut *saved.lock().unwrap_or_else(|p| p.into_inner()));
+            let _ = blocking(move || files::discard_uploads(&dir, meta.id, &record_id, &uploads, false)).await;
+            return Err(e);
+        }
+    };
+    if !deleted_files.is_empty() {
+        let id = record_id.clone();
+        if let Ok(Err(e)) = blocking(move || files::delete_files(&dir, meta.id, &id, &deleted_files)).await {
+            tracing::warn!("failed to delete replaced files of {}/{record_id}: {e}", meta.name);
+        }
+    }
     state.hooks.after_update(meta.name, &stored_values);
     Ok(Json(Value::Object(record)).into_response())
 }
@@ -190,9 +258,22 @@ pub async fn delete(
             hooks.before_delete(meta.name, &record).map_err(hook_error)?;
             let mut visited = BTreeSet::new();
             delete_cascading(tx, schema.collections, meta, &id, &mut visited)?;
-            Ok(record)
+            Ok((record, visited))
         })
         .await?;
+    let (deleted, removed) = deleted;
+    // Every deleted record's files go after the commit (cascaded deletes included).
+    let dir = state.data_dir.clone();
+    let _ = blocking(move || {
+        for (collection, id) in removed {
+            if let Some(c) = schema.collections.iter().find(|c| c.name == collection)
+                && let Err(e) = files::delete_record_dir(&dir, c.id, &id)
+            {
+                tracing::warn!("failed to delete the files of {collection}/{id}: {e}");
+            }
+        }
+    })
+    .await;
     state.hooks.after_delete(meta.name, &deleted);
     Ok(StatusCode::NO_CONTENT.into_response())
 }

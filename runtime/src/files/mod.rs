@@ -52,7 +52,9 @@ use axum::Router;
 use axum::routing::get;
 
 pub(crate) use multipart::go_query;
-pub use multipart::{JSON_PAYLOAD, MultipartBody, infer, read_multipart, read_urlencoded, unmarshal_form};
+pub use multipart::{
+    JSON_PAYLOAD, MultipartBody, infer, read_multipart, read_multipart_bytes, read_urlencoded, unmarshal_form,
+};
 pub use names::{go_base, random_string, stored_name};
 pub use serve::{CACHE_CONTROL, CSP, FileAuth};
 pub use storage::record_dir;

@@ -101,6 +101,24 @@ pub async fn read_multipart(
     Ok(out)
 }
 
+/// [`read_multipart`] for a body already read into memory (`content_type` is the request's
+/// `Content-Type` header, with its `boundary`).
+pub async fn read_multipart_bytes(
+    content_type: &str,
+    bytes: Bytes,
+    raw_query: Option<&str>,
+    collection: &CollectionMeta<'_>,
+) -> Result<MultipartBody, ApiError> {
+    use axum::extract::FromRequest;
+    let request = axum::http::Request::builder()
+        .method("POST")
+        .header(axum::http::header::CONTENT_TYPE, content_type)
+        .body(axum::body::Body::from(bytes))
+        .map_err(|_| ApiError::bad_request())?;
+    let multipart = Multipart::from_request(request, &()).await.map_err(|_| ApiError::bad_request())?;
+    read_multipart(multipart, raw_query, collection).await
+}
+
 /// Reads an `application/x-www-form-urlencoded` body as PocketBase does: the body's pairs, then the query's,
 /// each key inferred and `@jsonPayload` merged as for [`read_multipart`].
 pub fn read_urlencoded(body: &[u8], raw_query: Option<&str>) -> Result<Map<String, Value>, ApiError> {
@@ -413,6 +431,87 @@ mod tests {
         ] {
             assert!(form(&bad).is_err(), "{bad:?}");
         }
+    }
+
+    static FIELDS: &[crate::meta::FieldMeta<'static>] = &[
+        crate::meta::FieldMeta {
+            name: "attachments",
+            system: false,
+            hidden: false,
+            presentable: false,
+            required: false,
+            kind: FieldKind::File { max_select: 5, max_size: 0, mime_types: &[], protected: false, thumbs: &[] },
+        },
+        crate::meta::FieldMeta {
+            name: "excerpt",
+            system: false,
+            hidden: false,
+            presentable: false,
+            required: false,
+            kind: FieldKind::Text { min: 0, max: 0, pattern: "", autogenerate_pattern: "", primary_key: false },
+        },
+    ];
+    static POSTS: CollectionMeta<'static> = CollectionMeta {
+        id: "p",
+        name: "posts",
+        kind: crate::meta::CollectionKind::Base,
+        system: false,
+        fields: FIELDS,
+    };
+
+    async fn read(parts: &[(&str, Option<&str>, &[u8])], query: Option<&str>) -> Result<MultipartBody, ApiError> {
+        let boundary = "XyZbOuNdArY";
+        let mut body = Vec::new();
+        for (name, filename, content) in parts {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"").as_bytes(),
+            );
+            if let Some(f) = filename {
+                body.extend_from_slice(format!("; filename=\"{f}\"").as_bytes());
+            }
+            body.extend_from_slice(b"\r\n\r\n");
+            body.extend_from_slice(content);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        read_multipart_bytes(&format!("multipart/form-data; boundary={boundary}"), body.into(), query, &POSTS).await
+    }
+
+    #[tokio::test]
+    async fn multipart_bodies() {
+        let b = read(
+            &[
+                ("excerpt", None, b"body"),
+                ("views", None, b"12"),
+                ("", None, b"nameless"),
+                ("attachments", Some("dir/sub/My Notes.txt"), b"hello"),
+                ("attachments+", Some("x.png"), b"\x89PNG\r\n\x1a\n"),
+                ("excerpt", Some("ignored.txt"), b"file under a text field"),
+                // an empty file name makes a plain value (PocketBase then reports it as an invalid new file)
+                ("attachments", Some(""), b"content"),
+                (JSON_PAYLOAD, None, br#"{"meta": {"a": 1}}"#),
+            ],
+            Some("excerpt=q&x=1"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            Value::Object(b.body.clone()),
+            json!({"excerpt": ["q", "body"], "x": 1, "views": 12, "attachments": "content", "meta": {"a": 1}})
+        );
+        assert_eq!(b.uploads.len(), 2);
+        assert_eq!(
+            (b.uploads[0].key.as_str(), b.uploads[0].file.original_name.as_str()),
+            ("attachments", "My Notes.txt")
+        );
+        assert!(b.uploads[0].file.name.starts_with("my_notes_") && b.uploads[0].file.name.ends_with(".txt"));
+        assert_eq!((b.uploads[0].file.size, b.uploads[0].file.mime.as_str()), (5, "text/plain; charset=utf-8"));
+        assert_eq!((b.uploads[1].key.as_str(), b.uploads[1].file.mime.as_str()), ("attachments+", "image/png"));
+        assert_eq!(b.content(&b.uploads[0].file.name).map(|c| &c[..]), Some(&b"hello"[..]));
+        assert_eq!(b.files.len(), 2);
+        // a `;` in the query, a bad payload: 400
+        assert_eq!(read(&[], Some("a=1;b=2")).await.unwrap_err().status, StatusCode::BAD_REQUEST);
+        assert_eq!(read(&[(JSON_PAYLOAD, None, b"[1]")], None).await.unwrap_err().status, StatusCode::BAD_REQUEST);
     }
 
     #[test]

@@ -71,10 +71,7 @@ impl Size {
 /// content type (`image/jpeg` and `image/gif` keep their format, everything else becomes PNG).
 pub fn make(content: &[u8], content_type: &str, size: Size) -> Result<(Vec<u8>, &'static str), String> {
     let img = decode(content)?;
-    if (img.width as u64) * (img.height as u64) > MAX_PIXELS
-        || (size.width as u64) * (size.height.max(1) as u64) > MAX_PIXELS
-        || (size.width.max(1) as u64) * (size.height as u64) > MAX_PIXELS
-    {
+    if largest_image(img.width, img.height, size) > MAX_PIXELS {
         return Err("image too large".into());
     }
     let thumb = transform(&img, size);
@@ -97,6 +94,25 @@ pub fn make(content: &[u8], content_type: &str, size: Size) -> Result<(Vec<u8>, 
         }
     };
     Ok((out, kind))
+}
+
+/// The pixel count of the largest image [`transform`] allocates (source, intermediate or result).
+fn largest_image(sw: usize, sh: usize, size: Size) -> u64 {
+    let px = |w: usize, h: usize| w as u64 * h as u64;
+    let src = Nrgba { width: sw, height: sh, pix: Vec::new() };
+    let (tw, th) = geometry(&src, size);
+    let mut largest = px(sw, sh).max(px(tw, th));
+    let (w, h) = (size.width as usize, size.height as usize);
+    if sw > 0 && sh > 0 && w > 0 && h > 0 && size.mode != Mode::Fit && (sw < 100 || sh < 100) {
+        // fill of a small source resizes to cover first, then crops
+        let cover = if (sw as f64 / sh as f64) < (w as f64 / h as f64) {
+            resize_dims(sw, sh, w, 0)
+        } else {
+            resize_dims(sw, sh, 0, h)
+        };
+        largest = largest.max(px(cover.0, cover.1));
+    }
+    largest
 }
 
 /// 8-bit non-premultiplied RGBA, Go's `image.NRGBA` with its origin at 0,0.
@@ -515,5 +531,9 @@ mod tests {
         let (_, kind) = make(&png, "image/webp", size("10x10")).unwrap();
         assert_eq!(kind, "image/png");
         assert!(make(b"not an image", "image/png", size("10x10")).is_err());
+        // sizes that could not be allocated are refused (the original is served)
+        assert!(make(&png, "image/png", size("100000x100000")).is_err());
+        assert!(largest_image(1, 99, size("10000x10000")) > MAX_PIXELS);
+        assert_eq!(largest_image(400, 300, size("100x100")), 120_000);
     }
 }
