@@ -18,10 +18,7 @@ use support::{Normalizer, Pair, Response, Server, blog_fixture, json_diff, prett
 
 /// Cases (by name prefix) that are expected to differ for now, with the reason. They run and print their
 /// differences; they do not fail the test. Remove an entry once its feature lands.
-const PENDING: &[(&str, &str)] = &[
-    ("expand:", "`expand` is being wired into the records API (ignored by our server so far)"),
-    ("fields:", "`fields` is being wired into the records API (ignored by our server so far)"),
-];
+const PENDING: &[(&str, &str)] = &[];
 
 /// The id a guest-created user asks for (not masked: the test chose it).
 const CUSTOM_USER_ID: &str = "ucustom00000001";

@@ -2,6 +2,8 @@
 
 mod body;
 pub mod error;
+pub mod expand;
+pub mod fields;
 mod list;
 mod records;
 mod urlenc;

@@ -38,7 +38,8 @@ pub async fn list(
     let req = crate::request::values(&method, &query, &headers, ReqValue::Null);
     let list = ListQuery::new(state.app, api, &params.filter, &params.sort, &req, viewer.superuser)?
         .ok_or_else(ApiError::superusers_only)?;
-    let meta = api.meta;
+    let expand = query.get("expand").cloned().unwrap_or_default();
+    let (app, meta) = (state.app, api.meta);
     let (page, per_page) = (params.page, params.per_page);
     let (items, total) = state
         .store
@@ -55,9 +56,10 @@ pub async fn list(
             );
             let mut stmt = conn.prepare_cached(&sql)?;
             let all_params = list.filter.params().chain(list.order_params.iter().cloned());
-            let items = stmt
+            let mut items = stmt
                 .query_map(rusqlite::params_from_iter(all_params), |row| record::from_row(meta, row, &viewer))?
                 .collect::<Result<Vec<_>, _>>()?;
+            super::expand::expand(conn, app, meta, &mut items, &expand, &req, &viewer)?;
             let total = if params.skip_total {
                 None
             } else {
@@ -74,13 +76,15 @@ pub async fn list(
         None => (-1, -1),
         Some(n) => (n, (n + per_page as i64 - 1) / per_page as i64),
     };
-    Ok(Json(json!({
+    let mut out = json!({
         "items": items,
         "page": page,
         "perPage": per_page,
         "totalItems": total_items,
         "totalPages": total_pages,
-    })))
+    });
+    super::fields::pick_list(&mut out, query.get("fields").map_or("", String::as_str))?;
+    Ok(Json(out))
 }
 
 pub async fn view(
@@ -95,8 +99,11 @@ pub async fn view(
     let query = urlenc::query(raw.as_deref());
     let req = crate::request::values(&method, &query, &headers, ReqValue::Null);
     let rule = access(&api.rules.view, &req, &viewer)?;
-    let record = fetch(&state, api.meta, rule, id, viewer).await?;
-    Ok(Json(Value::Object(record)))
+    let expand = query.get("expand").cloned().unwrap_or_default();
+    let record = fetch(&state, api.meta, rule, id, viewer, req, expand).await?;
+    let mut out = Value::Object(record);
+    super::fields::pick(&mut out, query.get("fields").map_or("", String::as_str))?;
+    Ok(Json(out))
 }
 
 /// The rule's SQL condition for this request; a `null` rule is 403 for everyone but superusers.
@@ -111,7 +118,10 @@ async fn fetch(
     rule: Condition,
     id: String,
     viewer: Viewer,
+    req: RequestValues,
+    expand: String,
 ) -> ApiResult<Map<String, Value>> {
+    let app = state.app;
     state
         .store
         .read(move |conn| {
@@ -125,10 +135,12 @@ async fn fetch(
             let mut stmt = conn.prepare_cached(&sql)?;
             let params = std::iter::once(rusqlite::types::Value::Text(id)).chain(rule.params());
             let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
-            match rows.next()? {
-                Some(row) => Ok(record::from_row(meta, row, &viewer)?),
-                None => Err(ApiError::not_found()),
-            }
+            let mut record = match rows.next()? {
+                Some(row) => record::from_row(meta, row, &viewer)?,
+                None => return Err(ApiError::not_found()),
+            };
+            super::expand::expand(conn, app, meta, std::slice::from_mut(&mut record), &expand, &req, &viewer)?;
+            Ok(record)
         })
         .await
 }

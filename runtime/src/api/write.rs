@@ -102,6 +102,30 @@ async fn read_submission(
     Ok(files::MultipartBody { body, ..Default::default() })
 }
 
+/// The written record as PocketBase answers it: with `?expand=` and `?fields=` applied.
+async fn respond(
+    state: &AppState,
+    meta: &'static CollectionMeta<'static>,
+    mut record: Map<String, Value>,
+    query: &std::collections::HashMap<String, String>,
+    req: crate::filter::sql::RequestValues,
+) -> ApiResult<Response> {
+    let expand = query.get("expand").cloned().unwrap_or_default();
+    if !expand.is_empty() {
+        let app = state.app;
+        record = state
+            .store
+            .read(move |conn| {
+                super::expand::expand(conn, app, meta, std::slice::from_mut(&mut record), &expand, &req, &viewer())?;
+                Ok(record)
+            })
+            .await?;
+    }
+    let mut out = Value::Object(record);
+    super::fields::pick(&mut out, query.get("fields").map_or("", String::as_str))?;
+    Ok(Json(out).into_response())
+}
+
 /// Runs blocking file-system work off the async threads.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
     tokio::task::spawn_blocking(f).await.map_err(ApiError::internal)
@@ -177,7 +201,7 @@ pub async fn create(
         }
     };
     state.hooks.after_create(meta.name, &stored);
-    Ok(Json(Value::Object(record)).into_response())
+    respond(&state, meta, record, &query, req).await
 }
 
 pub async fn update(
@@ -234,7 +258,7 @@ pub async fn update(
         }
     }
     state.hooks.after_update(meta.name, &stored_values);
-    Ok(Json(Value::Object(record)).into_response())
+    respond(&state, meta, record, &query, req).await
 }
 
 pub async fn delete(
