@@ -497,8 +497,13 @@ pub fn start_ours(parent: &Path) -> Server {
 /// (its own parent folder: PocketBase treats `<dir>/../pb_migrations` as its migrations folder).
 pub fn spawn_pocketbase(pb_data: &Path, parent: &Path) -> Server {
     copy_dir(pb_data, &parent.join("pb_data"));
+    start_pocketbase(parent)
+}
+
+/// The reference PocketBase on the `pb_data` already in `parent`.
+pub fn start_pocketbase(parent: &Path) -> Server {
     let port = free_port();
-    let log = parent.join("server.log");
+    let log = parent.join(format!("pocketbase-{port}.log"));
     let out = std::fs::File::create(&log).expect("log file");
     let child = Command::new(pb_bin())
         .args(["serve", "--http", &format!("127.0.0.1:{port}"), "--dir"])
