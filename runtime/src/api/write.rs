@@ -530,3 +530,94 @@ fn delete_cascading(
     tx.execute(&format!("DELETE FROM `{}` WHERE `id` = ?", meta.name), [id])?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::meta::{FieldMeta, SchemaMeta};
+
+    const fn relation(
+        name: &'static str,
+        to: &'static str,
+        cascade: bool,
+        required: bool,
+        max: u64,
+    ) -> FieldMeta<'static> {
+        FieldMeta {
+            name,
+            system: false,
+            hidden: false,
+            presentable: false,
+            required,
+            kind: FieldKind::Relation { collection: to, cascade_delete: cascade, min_select: 0, max_select: max },
+        }
+    }
+
+    const ID: FieldMeta<'static> = FieldMeta {
+        name: "id",
+        system: true,
+        hidden: false,
+        presentable: false,
+        required: true,
+        kind: FieldKind::Text { min: 0, max: 0, pattern: "", autogenerate_pattern: "", primary_key: true },
+    };
+
+    fn coll(name: &'static str, fields: &'static [FieldMeta<'static>]) -> CollectionMeta<'static> {
+        CollectionMeta { id: name, name, kind: CollectionKind::Base, system: false, fields }
+    }
+
+    static POST_FIELDS: [FieldMeta<'static>; 1] = [ID];
+    static COMMENT_FIELDS: [FieldMeta<'static>; 2] = [ID, relation("post", "posts", true, false, 1)];
+    static PIN_FIELDS: [FieldMeta<'static>; 2] = [ID, relation("post", "posts", false, true, 1)];
+    static LIST_FIELDS: [FieldMeta<'static>; 2] = [ID, relation("posts", "posts", false, false, 5)];
+
+    fn setup() -> (Connection, Vec<CollectionMeta<'static>>) {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE posts (id TEXT PRIMARY KEY);
+             CREATE TABLE comments (id TEXT PRIMARY KEY, post TEXT DEFAULT '' NOT NULL);
+             CREATE TABLE pins (id TEXT PRIMARY KEY, post TEXT DEFAULT '' NOT NULL);
+             CREATE TABLE lists (id TEXT PRIMARY KEY, posts JSON DEFAULT '[]' NOT NULL);
+             INSERT INTO posts VALUES ('p1'), ('p2');
+             INSERT INTO comments VALUES ('c1', 'p1'), ('c2', 'p2');
+             INSERT INTO lists VALUES ('l1', '[\"p1\",\"p2\"]');",
+        )
+        .unwrap();
+        let colls = vec![
+            coll("comments", &COMMENT_FIELDS),
+            coll("lists", &LIST_FIELDS),
+            coll("pins", &PIN_FIELDS),
+            coll("posts", &POST_FIELDS),
+        ];
+        (conn, colls)
+    }
+
+    fn count(tx: &Transaction, sql: &str) -> i64 {
+        tx.query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    #[test]
+    fn delete_cascades_and_unlinks() {
+        let (mut conn, colls) = setup();
+        let schema = SchemaMeta { collections: &colls };
+        let tx = conn.transaction().unwrap();
+        let mut visited = BTreeSet::new();
+        delete_cascading(&tx, schema.collections, &colls[3], "p1", &mut visited).unwrap();
+        assert_eq!(count(&tx, "SELECT COUNT(*) FROM posts WHERE id = 'p1'"), 0);
+        // cascadeDelete: the comment went with its post; the other post's comment stayed.
+        assert_eq!(count(&tx, "SELECT COUNT(*) FROM comments"), 1);
+        // A multi relation without cascade loses just that id.
+        let remaining: String = tx.query_row("SELECT posts FROM lists", [], |r| r.get(0)).unwrap();
+        assert_eq!(remaining, r#"["p2"]"#);
+        assert!(visited.contains(&("comments".to_owned(), "c1".to_owned())), "cascaded records are reported");
+    }
+
+    #[test]
+    fn a_required_reference_blocks_the_delete() {
+        let (mut conn, colls) = setup();
+        conn.execute("INSERT INTO pins VALUES ('x1', 'p2')", []).unwrap();
+        let tx = conn.transaction().unwrap();
+        let err = delete_cascading(&tx, &colls, &colls[3], "p2", &mut BTreeSet::new()).unwrap_err();
+        assert_eq!(err.message, DELETE_FAILED);
+    }
+}
