@@ -253,3 +253,57 @@ test("tags and the post_stats view", async () => {
   assert.equal(stats.items[0].comments_count, 3);
   assert.equal(stats.items[0].last_comment_at, "2024-01-25 06:00:00.000Z");
 });
+
+test("expand and fields through the SDK", async () => {
+  const post = await posts().getOne(P_HELLO, { expand: "tags,comments_via_post", fields: "id,title,expand.tags.name" });
+  assert.deepEqual(Object.keys(post).sort(), ["expand", "id", "title"]);
+  assert.deepEqual(
+    post.expand.tags.map((t) => t.name),
+    ["rust", "web"].filter((n) => post.expand.tags.some((t) => t.name === n)),
+  );
+  assert.ok(post.expand.tags.length >= 1);
+  const list = await posts().getList(1, 5, { sort: "title", expand: "tags", fields: "id,expand.tags.id" });
+  for (const item of list.items) {
+    assert.deepEqual(Object.keys(item).filter((k) => k !== "expand"), ["id"]);
+  }
+  const excerpt = await posts().getOne(P_HELLO, { fields: "body:excerpt(5,true)" });
+  assert.ok(excerpt.body.endsWith("..."), JSON.stringify(excerpt));
+});
+
+test("files: upload with the SDK, then download and thumb through getURL", async () => {
+  // A 2x2 PNG.
+  const png = Uint8Array.from(
+    Buffer.from(
+      "89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a73000000164944415478da63f8cfc0f09f81e13f03c37f06000dfe03fd8f09a4d40000000049454e44ae426082",
+      "hex",
+    ),
+  );
+  const user = await pb.collection("users").create({
+    email: `sdk-file-${Date.now()}@example.com`,
+    password: "12345678",
+    passwordConfirm: "12345678",
+    name: "With Avatar",
+    avatar: new Blob([png], { type: "image/png" }),
+  });
+  assert.match(user.avatar, /^blob_[a-z0-9]{10}\.png$/);
+  const original = await fetch(pb.files.getURL(user, user.avatar));
+  assert.equal(original.status, 200);
+  assert.equal(original.headers.get("content-type"), "image/png");
+  assert.deepEqual(new Uint8Array(await original.arrayBuffer()), png);
+  const thumb = await fetch(pb.files.getURL(user, user.avatar, { thumb: "100x100" }));
+  assert.equal(thumb.status, 200);
+  assert.equal(thumb.headers.get("content-type"), "image/png");
+  const download = await fetch(pb.files.getURL(user, user.avatar, { download: true }));
+  assert.match(download.headers.get("content-disposition"), /^attachment/);
+});
+
+test("update and delete as a guest meet the rules", async () => {
+  // posts: update/delete need the author; a guest gets 404 (the rule hides the record).
+  await failsWith(404, posts().update(P_HELLO, { title: "Hijacked" }));
+  await failsWith(404, posts().delete(P_HELLO));
+  // tags: null update/delete rules are superuser-only.
+  await failsWith(403, pb.collection("tags").update(T_RUST, { name: "x" }));
+  await failsWith(403, pb.collection("tags").delete(T_RUST));
+  const still = await posts().getOne(P_HELLO);
+  assert.equal(still.title, "Hello World");
+});
