@@ -17,7 +17,8 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 use crate::hooks::RecordHooks;
 use crate::server::App;
@@ -71,10 +72,12 @@ pub fn router(app: &'static App, store: Store, data_dir: PathBuf, hooks: Arc<dyn
         r
     }));
     // Outermost, so preflights are answered before the security headers are added, as in PocketBase.
-    router
-        .layer(axum::middleware::from_fn(cors))
-        .layer(axum::middleware::from_fn(clean_path))
-        .layer(TraceLayer::new_for_http())
+    router.layer(axum::middleware::from_fn(cors)).layer(axum::middleware::from_fn(clean_path)).layer(
+        // One line per request at INFO (method, path, status, latency): PocketBase's request log.
+        TraceLayer::new_for_http()
+            .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+            .on_response(DefaultOnResponse::new().level(Level::INFO)),
+    )
 }
 
 /// What Go's HTTP server does before PocketBase sees a request: a path with a bad `%` escape is a plain-text
