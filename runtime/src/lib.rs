@@ -11,6 +11,7 @@ pub mod api;
 #[cfg(feature = "server")]
 pub mod files;
 pub mod filter;
+mod gojson;
 #[cfg(feature = "server")]
 pub mod hooks;
 pub mod meta;

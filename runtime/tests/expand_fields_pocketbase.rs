@@ -12,13 +12,12 @@
 //! All requests are made as a guest: `posts` are visible when published, `users` never (their view rule
 //! needs auth), `tags` and `comments` always.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use support::{Server, make_db, pb_bin, repo_root, require_pocketbase, serve};
 
 const SEED: &str = r#"
 INSERT INTO users (id, email, emailVisibility, name, role, tokenKey, password, created, updated) VALUES
@@ -143,23 +142,6 @@ const REQUESTS: &[&str] = &[
 // ------------------------------------------------------------------------------------------------
 // Servers
 
-struct Server {
-    child: Child,
-    port: u16,
-    name: &'static str,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn pb_bin() -> String {
-    std::env::var("PB_BIN").unwrap_or_else(|_| "pocketbase".to_string())
-}
-
 fn blog_bin() -> PathBuf {
     if let Ok(bin) = std::env::var("PBGEN_BLOG_BIN") {
         return PathBuf::from(bin);
@@ -169,47 +151,17 @@ fn blog_bin() -> PathBuf {
     target.join("debug").join(format!("blog{}", std::env::consts::EXE_SUFFIX))
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn start(name: &'static str, mut cmd: Command, port: u16) -> Server {
-    let child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap_or_else(|e| panic!("start {name}: {e}"));
-    let server = Server { child, port, name };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !matches!(get(port, "/api/health"), Ok((200, _))) {
-        assert!(Instant::now() < deadline, "{name} did not start on port {port}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    server
-}
-
 /// Both servers on copies of the same seeded database (each data dir in its own parent folder: PocketBase
 /// writes migrations next to it).
 fn start_servers(dir: &Path) -> (Server, Server) {
-    match Command::new(pb_bin()).arg("--version").output() {
-        Ok(o) if o.status.success() => {}
-        other => panic!("PocketBase is required for this test (`{}` on PATH or $PB_BIN): {other:?}", pb_bin()),
-    }
+    require_pocketbase();
     let blog = blog_bin();
     assert!(
         blog.is_file(),
         "the blog server binary {} is missing: build it first with `cargo build -p blog` (or set $PBGEN_BLOG_BIN)",
         blog.display()
     );
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let pb = dir.join("pb");
-    let status = Command::new("python3")
-        .arg(root.join(".ci/pb-make-db"))
-        .arg(root.join("schemas/blog.json"))
-        .arg(&pb)
-        .arg("--pb")
-        .arg(pb_bin())
-        .stdout(Stdio::null())
-        .status()
-        .expect("run python3 .ci/pb-make-db");
-    assert!(status.success(), "pb-make-db failed");
-    let pb_data = pb.join("pb_data");
+    let pb_data = make_db(&repo_root().join("schemas/blog.json"), &dir.join("pb"));
     {
         let db = rusqlite::Connection::open(pb_data.join("data.db")).expect("open data.db");
         db.execute_batch(SEED).expect("seed");
@@ -223,43 +175,15 @@ fn start_servers(dir: &Path) -> (Server, Server) {
         }
     }
 
-    let port = free_port();
-    let mut cmd = Command::new(pb_bin());
-    cmd.args(["serve", "--http", &format!("127.0.0.1:{port}"), "--dir"]).arg(&pb_data).current_dir(&pb);
-    let pocketbase = start("pocketbase", cmd, port);
-    let port = free_port();
-    let mut cmd = Command::new(&blog);
-    cmd.args(["serve", "--http", &format!("127.0.0.1:{port}"), "--dir"]).arg(&ours_data).current_dir(dir.join("ours"));
-    let ours = start("blog", cmd, port);
-    (pocketbase, ours)
+    (serve("pocketbase", pb_bin(), &pb_data, None), serve("blog", &blog, &ours_data, None))
 }
 
 /// A GET over a fresh connection: (status, JSON body or `Value::String(raw body)`).
 fn get(port: u16, path: &str) -> std::io::Result<(u16, Value)> {
-    let mut s = TcpStream::connect(("127.0.0.1", port))?;
-    s.set_read_timeout(Some(Duration::from_secs(30)))?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")?;
-    let mut resp = Vec::new();
-    s.read_to_end(&mut resp)?;
-    let split = resp.windows(4).position(|w| w == b"\r\n\r\n").ok_or(std::io::ErrorKind::InvalidData)?;
-    let head = String::from_utf8_lossy(&resp[..split]).to_ascii_lowercase();
-    let mut body = resp[split + 4..].to_vec();
-    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    if head.contains("transfer-encoding: chunked") {
-        let mut out = Vec::new();
-        let mut rest = &body[..];
-        while let Some(eol) = rest.windows(2).position(|w| w == b"\r\n") {
-            let size = usize::from_str_radix(String::from_utf8_lossy(&rest[..eol]).trim(), 16).unwrap_or(0);
-            if size == 0 || rest.len() < eol + 2 + size {
-                break;
-            }
-            out.extend_from_slice(&rest[eol + 2..eol + 2 + size]);
-            rest = &rest[eol + 2 + size + 2..];
-        }
-        body = out;
-    }
-    let value = serde_json::from_slice(&body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into()));
-    Ok((status, value))
+    let resp = support::http(port, "GET", path, &[], None)?;
+    let value = serde_json::from_slice(&resp.body)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&resp.body).into()));
+    Ok((resp.status, value))
 }
 
 #[test]

@@ -15,12 +15,12 @@
 //! one are PocketBase's (its `.attrs` sidecars and stored names), and that PocketBase serves files written
 //! by [`files::save`] like its own.
 
-use std::io::{Cursor, Read, Write};
-use std::net::{TcpListener, TcpStream};
+mod support;
+
+use std::io::Cursor;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pbgen_runtime::access::{CollectionRules, Rule};
 use pbgen_runtime::api::AppState;
@@ -30,9 +30,8 @@ use pbgen_runtime::meta::{CollectionKind, CollectionMeta, FieldKind, FieldMeta, 
 use pbgen_runtime::server::{App, CollectionApi};
 use pbgen_runtime::validate::UploadedFile;
 use serde_json::{Value, json};
+use support::{Resp, SU_EMAIL, SU_PASS, http, multipart, repo_root, start_pocketbase};
 
-const SU_EMAIL: &str = "admin@example.com";
-const SU_PASS: &str = "adminpass123";
 const POSTS_ID: &str = "pbc_1125843985";
 
 // ------------------------------------------------------------------------------------------------
@@ -104,74 +103,6 @@ static APP: App = App::new(&SCHEMA, &[], COLLECTIONS);
 // ------------------------------------------------------------------------------------------------
 // The PocketBase process and our server
 
-struct PocketBase {
-    child: Child,
-    port: u16,
-    data: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for PocketBase {
-    fn drop(&mut self) {
-        // only the process this test started
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn pb_bin() -> String {
-    std::env::var("PB_BIN").unwrap_or_else(|_| "pocketbase".to_string())
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn start_pocketbase() -> PocketBase {
-    match Command::new(pb_bin()).arg("--version").output() {
-        Ok(o) if o.status.success() => {}
-        other => panic!("PocketBase is required for this test (`{}` on PATH or $PB_BIN): {other:?}", pb_bin()),
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let dir = tempfile::tempdir().expect("tempdir");
-    // its own parent folder: the binary treats <dir>/pb_migrations as its migrations folder
-    let out = dir.path().join("pb");
-    let status = Command::new("python3")
-        .arg(root.join(".ci/pb-make-db"))
-        .arg(root.join("schemas/blog.json"))
-        .arg(&out)
-        .arg("--pb")
-        .arg(pb_bin())
-        .stdout(Stdio::null())
-        .status()
-        .expect("run python3 .ci/pb-make-db");
-    assert!(status.success(), "pb-make-db failed");
-    let data = out.join("pb_data");
-    let st = Command::new(pb_bin())
-        .args(["superuser", "upsert", SU_EMAIL, SU_PASS, "--dir"])
-        .arg(&data)
-        .stdout(Stdio::null())
-        .status()
-        .expect("superuser upsert");
-    assert!(st.success());
-    let port = free_port();
-    let child = Command::new(pb_bin())
-        .args(["serve", "--http", &format!("127.0.0.1:{port}"), "--dir"])
-        .arg(&data)
-        .current_dir(&out)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start pocketbase serve");
-    let pb = PocketBase { child, port, data, _dir: dir };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while http(port, "GET", "/api/health", &[], None).map(|r| r.status).unwrap_or(0) != 200 {
-        assert!(Instant::now() < deadline, "PocketBase did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    pb
-}
-
 struct Ours {
     port: u16,
     _rt: tokio::runtime::Runtime,
@@ -229,92 +160,7 @@ fn copy_tree(from: &Path, to: &Path) {
 }
 
 // ------------------------------------------------------------------------------------------------
-// A tiny HTTP/1.1 client
-
-#[derive(Debug, Clone)]
-struct Resp {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Resp {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
-    }
-}
-
-fn http(
-    port: u16,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Option<(&str, &[u8])>,
-) -> std::io::Result<Resp> {
-    let mut s = TcpStream::connect(("127.0.0.1", port))?;
-    s.set_read_timeout(Some(Duration::from_secs(60)))?;
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    if let Some((ctype, bytes)) = body {
-        req.push_str(&format!("Content-Type: {ctype}\r\nContent-Length: {}\r\n", bytes.len()));
-    }
-    req.push_str("\r\n");
-    s.write_all(req.as_bytes())?;
-    if let Some((_, bytes)) = body {
-        s.write_all(bytes)?;
-    }
-    let mut resp = Vec::new();
-    s.read_to_end(&mut resp)?;
-    let split = resp.windows(4).position(|w| w == b"\r\n\r\n").ok_or(std::io::ErrorKind::InvalidData)?;
-    let head = String::from_utf8_lossy(&resp[..split]).to_string();
-    let mut lines = head.split("\r\n");
-    let status: u16 = lines.next().and_then(|l| l.split_whitespace().nth(1)).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string())))
-        .collect();
-    let mut body = resp[split + 4..].to_vec();
-    if headers.iter().any(|(k, v)| k == "transfer-encoding" && v.contains("chunked")) {
-        let mut out = Vec::new();
-        let mut rest = &body[..];
-        while let Some(eol) = rest.windows(2).position(|w| w == b"\r\n") {
-            let size = usize::from_str_radix(String::from_utf8_lossy(&rest[..eol]).trim(), 16).unwrap_or(0);
-            if size == 0 {
-                break;
-            }
-            out.extend_from_slice(&rest[eol + 2..eol + 2 + size]);
-            rest = &rest[eol + 2 + size + 2..];
-        }
-        body = out;
-    }
-    Ok(Resp { status, headers, body })
-}
-
-fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
-    let boundary = "----pbgenfilesboundary7MA4YWxkTrZu0gW";
-    let mut b = Vec::new();
-    for (k, v) in fields {
-        b.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
-        );
-    }
-    for (key, filename, content) in files {
-        b.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{key}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        b.extend_from_slice(content);
-        b.extend_from_slice(b"\r\n");
-    }
-    b.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), b)
-}
+// PocketBase's API as the superuser
 
 struct Api {
     port: u16,
@@ -635,7 +481,7 @@ fn compare(d: &mut Diff, pb: u16, ours: u16, method: &str, path: &str, headers: 
 
 #[test]
 fn files_are_served_like_pocketbase() {
-    let pb = start_pocketbase();
+    let pb = start_pocketbase(&repo_root().join("schemas/blog.json"));
     let auth = http(
         pb.port,
         "POST",

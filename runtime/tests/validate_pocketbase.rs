@@ -13,163 +13,42 @@
 //! they are one of the seeded `vrel` records, custom ids of `vpk` exist when a case created them before,
 //! and an old password is valid when it is the one the record was created with.
 
+mod support;
+
 use pbgen_runtime::meta::{CollectionKind, CollectionMeta, FieldKind, FieldMeta};
 use pbgen_runtime::validate::{Access, Prepared, Upload, UploadedFile, prepare_create, prepare_update};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashSet};
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use support::{SU_EMAIL, SU_PASS, start_pocketbase};
 
-const SU_EMAIL: &str = "admin@example.com";
-const SU_PASS: &str = "adminpass123";
 const MEMBER_PASS: &str = "memberpass1";
 const REL_IDS: [&str; 3] = ["rel000000000001", "rel000000000002", "rel000000000003"];
 
 // ------------------------------------------------------------------------------------------------
-// The PocketBase process
-
-struct Server {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn pb_bin() -> String {
-    std::env::var("PB_BIN").unwrap_or_else(|_| "pocketbase".to_string())
-}
-
-fn start_server() -> Server {
-    let version = Command::new(pb_bin()).arg("--version").output();
-    match version {
-        Ok(o) if o.status.success() => {}
-        other => panic!("PocketBase is required for this test (`{}` on PATH or $PB_BIN): {other:?}", pb_bin()),
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let schema = root.join("tests/validate_pocketbase_schema.json");
-    let dir = tempfile::tempdir().expect("tempdir");
-    // its own parent folder: the binary treats <dir>/pb_migrations as its migrations folder
-    let out = dir.path().join("pb");
-    let status = Command::new("python3")
-        .arg(root.join("../.ci/pb-make-db"))
-        .arg(&schema)
-        .arg(&out)
-        .arg("--pb")
-        .arg(pb_bin())
-        .status()
-        .expect("run python3 .ci/pb-make-db");
-    assert!(status.success(), "pb-make-db failed");
-    let data = out.join("pb_data");
-    let st = Command::new(pb_bin())
-        .args(["superuser", "upsert", SU_EMAIL, SU_PASS, "--dir"])
-        .arg(&data)
-        .stdout(Stdio::null())
-        .status()
-        .expect("superuser upsert");
-    assert!(st.success());
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(pb_bin())
-        .args(["serve", "--http", &format!("127.0.0.1:{port}"), "--dir"])
-        .arg(&data)
-        .current_dir(&out)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start pocketbase serve");
-    let server = Server { child, port, _dir: dir };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok((200, _)) = http(port, "GET", "/api/health", None, None) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "PocketBase did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    server
-}
-
-// ------------------------------------------------------------------------------------------------
-// A tiny HTTP/1.1 client
+// Requests
 
 enum Body<'a> {
     Json(&'a Value),
     Multipart(&'a Value, &'a [TestFile]),
 }
 
+/// A request as the superuser (`token`) or a guest: (status, JSON body or `Null`).
 fn http(port: u16, method: &str, path: &str, token: Option<&str>, body: Option<Body>) -> std::io::Result<(u16, Value)> {
     let (ctype, bytes) = match body {
         None => (None, Vec::new()),
         Some(Body::Json(v)) => (Some("application/json".to_string()), serde_json::to_vec(v).unwrap()),
         Some(Body::Multipart(v, files)) => {
-            let boundary = "----pbgenvalidateboundary7MA4YWxkTrZu0gW";
-            let mut b = Vec::new();
-            b.extend_from_slice(
-                format!(
-                    "--{boundary}\r\nContent-Disposition: form-data; name=\"@jsonPayload\"\r\n\r\n{}\r\n",
-                    serde_json::to_string(v).unwrap()
-                )
-                .as_bytes(),
-            );
-            for f in files {
-                b.extend_from_slice(
-                    format!(
-                        "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
-                        f.key, f.filename
-                    )
-                    .as_bytes(),
-                );
-                b.extend_from_slice(&f.content);
-                b.extend_from_slice(b"\r\n");
-            }
-            b.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-            (Some(format!("multipart/form-data; boundary={boundary}")), b)
+            let payload = serde_json::to_string(v).unwrap();
+            let files: Vec<_> = files.iter().map(|f| (f.key, f.filename, f.content.as_slice())).collect();
+            let (ctype, bytes) = support::multipart(&[("@jsonPayload", &payload)], &files);
+            (Some(ctype), bytes)
         }
     };
-    let mut s = TcpStream::connect(("127.0.0.1", port))?;
-    s.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
-        bytes.len()
-    );
-    if let Some(ct) = ctype {
-        req.push_str(&format!("Content-Type: {ct}\r\n"));
-    }
-    if let Some(t) = token {
-        req.push_str(&format!("Authorization: {t}\r\n"));
-    }
-    req.push_str("\r\n");
-    s.write_all(req.as_bytes())?;
-    s.write_all(&bytes)?;
-    let mut resp = Vec::new();
-    s.read_to_end(&mut resp)?;
-    let split = resp.windows(4).position(|w| w == b"\r\n\r\n").ok_or(std::io::ErrorKind::InvalidData)?;
-    let head = String::from_utf8_lossy(&resp[..split]).to_string();
-    let mut body = resp[split + 4..].to_vec();
-    let status: u16 = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
-        let mut out = Vec::new();
-        let mut rest = &body[..];
-        while let Some(eol) = rest.windows(2).position(|w| w == b"\r\n") {
-            let size = usize::from_str_radix(String::from_utf8_lossy(&rest[..eol]).trim(), 16).unwrap_or(0);
-            if size == 0 {
-                break;
-            }
-            out.extend_from_slice(&rest[eol + 2..eol + 2 + size]);
-            rest = &rest[eol + 2 + size + 2..];
-        }
-        body = out;
-    }
-    let value = if body.is_empty() { Value::Null } else { serde_json::from_slice(&body).unwrap_or(Value::Null) };
-    Ok((status, value))
+    let headers: Vec<(&str, &str)> = token.map(|t| ("Authorization", t)).into_iter().collect();
+    let resp = support::http(port, method, path, &headers, ctype.as_deref().map(|c| (c, bytes.as_slice())))?;
+    Ok((resp.status, resp.json()))
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -906,7 +785,7 @@ fn run(ctx: &mut Ctx, c: &Case, who: Who, n: usize) -> Vec<String> {
 #[test]
 fn validation_matches_pocketbase() {
     let t0 = Instant::now();
-    let server = start_server();
+    let server = start_pocketbase(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validate_pocketbase_schema.json"));
     let port = server.port;
     let (st, auth) = http(
         port,

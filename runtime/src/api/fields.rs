@@ -26,6 +26,7 @@
 use serde_json::{Map, Number, Value};
 
 use super::error::ApiError;
+use crate::validate::gofmt;
 
 /// The `:excerpt(max, withEllipsis?)` modifier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -280,7 +281,7 @@ fn parse_modifier(raw: &str) -> Result<Excerpt, String> {
     if max <= 0 {
         return Err("max argument must be > 0".into());
     }
-    Ok(Excerpt { max, ellipsis: args.get(1).is_some_and(|a| go_parse_bool(a)) })
+    Ok(Excerpt { max, ellipsis: args.get(1).is_some_and(|a| gofmt::parse_bool(a) == Some(true)) })
 }
 
 /// What PocketBase's tokenizer trims from each token (minus the separators).
@@ -404,43 +405,10 @@ fn go_parse_uint(s: &str) -> Option<u64> {
         }
         n = n.checked_mul(base)?.checked_add(u64::from(d))?;
     }
-    if underscores && !underscores_ok(b) {
+    if underscores && !gofmt::underscore_ok(b) {
         return None;
     }
     Some(n)
-}
-
-/// Go's rule for `_` in integer literals: only between digits, or right after a base prefix.
-fn underscores_ok(b: &[u8]) -> bool {
-    let b = match b.first() {
-        Some(b'+' | b'-') => &b[1..],
-        _ => b,
-    };
-    let (mut saw, mut i, mut hex) = (b'^', 0, false);
-    if b.len() >= 2 && b[0] == b'0' && matches!(b[1].to_ascii_lowercase(), b'b' | b'o' | b'x') {
-        (saw, i, hex) = (b'0', 2, b[1].eq_ignore_ascii_case(&b'x'));
-    }
-    for &c in &b[i..] {
-        if c.is_ascii_digit() || (hex && c.is_ascii_hexdigit()) {
-            saw = b'0';
-        } else if c == b'_' {
-            if saw != b'0' {
-                return false;
-            }
-            saw = b'_';
-        } else {
-            if saw == b'_' {
-                return false;
-            }
-            saw = b'!';
-        }
-    }
-    saw != b'_'
-}
-
-/// Go's `strconv.ParseBool`, with errors as false.
-fn go_parse_bool(s: &str) -> bool {
-    matches!(s, "1" | "t" | "T" | "TRUE" | "true" | "True")
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -21,9 +21,10 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::hooks::RecordHooks;
-use crate::server::App;
+use crate::record::Viewer;
+use crate::server::{App, CollectionApi};
 use crate::store::Store;
-use error::ApiError;
+use error::{ApiError, ApiResult};
 
 /// What every handler gets.
 #[derive(Clone)]
@@ -33,6 +34,27 @@ pub struct AppState {
     /// The data directory (`--dir`): data.db and `storage/` for uploaded files.
     pub data_dir: Arc<PathBuf>,
     pub hooks: Arc<dyn RecordHooks>,
+}
+
+/// PocketBase's 404 message for an unknown collection in the path of list, view and delete.
+const MISSING_COLLECTION: &str = "Missing collection context.";
+/// The same for create, update and file downloads (PocketBase's body-limit and file middlewares look the
+/// collection up first, with their own message).
+pub(crate) const MISSING_OR_INVALID_COLLECTION: &str = "Missing or invalid collection context.";
+
+/// The collection named in the path (by name or id), or a 404 with the route's `missing` message
+/// ([`MISSING_COLLECTION`] or [`MISSING_OR_INVALID_COLLECTION`]).
+pub(crate) fn collection(
+    state: &AppState,
+    name_or_id: &str,
+    missing: &'static str,
+) -> ApiResult<&'static CollectionApi> {
+    state.app.collection(name_or_id).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, missing))
+}
+
+/// Who makes the request: every request is a guest until auth lands.
+fn viewer() -> Viewer {
+    Viewer::default()
 }
 
 /// The whole API for a generated app (see [`crate::server::Server`] to add hooks and routes).

@@ -2,27 +2,16 @@
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, Method};
 use serde_json::{Map, Value, json};
 
 use super::error::{ApiError, ApiResult};
 use super::list::ListParams;
-use super::{AppState, urlenc};
+use super::{AppState, MISSING_COLLECTION, collection, urlenc, viewer};
 use crate::access::{Condition, ListQuery, Rule};
 use crate::filter::sql::{RequestValues, Value as ReqValue};
 use crate::meta::CollectionMeta;
 use crate::record::{self, Viewer};
-use crate::server::CollectionApi;
-
-/// The collection named in the path (by name or id), or PocketBase's 404.
-fn collection(state: &AppState, name_or_id: &str) -> ApiResult<&'static CollectionApi> {
-    state.app.collection(name_or_id).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Missing collection context."))
-}
-
-/// Every request is a guest until auth lands.
-fn viewer() -> Viewer {
-    Viewer::default()
-}
 
 pub async fn list(
     State(state): State<AppState>,
@@ -31,7 +20,7 @@ pub async fn list(
     method: Method,
     headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
-    let api = collection(&state, &name)?;
+    let api = collection(&state, &name, MISSING_COLLECTION)?;
     let viewer = viewer();
     let query = urlenc::query(raw.as_deref());
     let params = ListParams::from_query(&query)?;
@@ -94,7 +83,7 @@ pub async fn view(
     method: Method,
     headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
-    let api = collection(&state, &name)?;
+    let api = collection(&state, &name, MISSING_COLLECTION)?;
     let viewer = viewer();
     let query = urlenc::query(raw.as_deref());
     let req = crate::request::values(&method, &query, &headers, ReqValue::Null);

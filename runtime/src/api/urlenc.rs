@@ -1,12 +1,12 @@
-//! `application/x-www-form-urlencoded` text (query strings and form bodies), read as Go's `url.ParseQuery`
-//! reads it: `+` is a space, a pair with a bad `%` escape is dropped.
+//! Query strings, read as Go's `url.ParseQuery` reads them: `+` is a space, and a pair with a bad `%`
+//! escape or a `;` (not a separator since Go 1.17) is dropped.
 
 use std::collections::HashMap;
 
 /// Every `(key, value)` pair in order.
 pub fn pairs(raw: &[u8]) -> Vec<(String, String)> {
-    raw.split(|&b| b == b'&' || b == b';')
-        .filter(|p| !p.is_empty())
+    raw.split(|&b| b == b'&')
+        .filter(|p| !p.is_empty() && !p.contains(&b';'))
         .filter_map(|pair| {
             let mut it = pair.splitn(2, |&b| b == b'=');
             let key = decode(it.next().unwrap_or_default())?;
@@ -49,7 +49,8 @@ mod tests {
 
     #[test]
     fn first_value_wins_and_bad_escapes_are_dropped() {
-        let q = query(Some("filter=a%3D1&filter=b&x=%ZZ&y=a+b&z=%C3%A9"));
+        let q = query(Some("filter=a%3D1&filter=b&x=%ZZ&y=a+b&z=%C3%A9&perPage=1;x=1"));
+        assert!(!q.contains_key("perPage"), "a pair with `;` is dropped, as Go does");
         assert_eq!(q.get("filter").map(String::as_str), Some("a=1"));
         assert!(!q.contains_key("x"));
         assert_eq!(q.get("y").map(String::as_str), Some("a b"));

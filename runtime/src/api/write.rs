@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 use super::body;
 use super::error::{ApiError, ApiResult};
-use super::{AppState, urlenc};
+use super::{AppState, MISSING_COLLECTION, MISSING_OR_INVALID_COLLECTION, collection, urlenc, viewer};
 use crate::access::{Condition, Rule};
 use crate::files;
 use crate::filter::sql::Value as ReqValue;
@@ -23,27 +23,19 @@ use crate::record::{self, Viewer};
 use crate::server::CollectionApi;
 use crate::validate::{self, Access, FieldError, FieldErrors, Prepared};
 
-/// The collection to write to. Create and update answer an unknown one with the body-limit middleware's
-/// message, delete with the plain one, as PocketBase does.
-fn collection(state: &AppState, name_or_id: &str, missing: &str) -> ApiResult<&'static CollectionApi> {
-    let api =
-        state.app.collection(name_or_id).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, missing.to_owned()))?;
+/// The collection to write to ([`super::collection`]), which must not be a view. Create and update answer an
+/// unknown one with the body-limit middleware's message, delete with the plain one, as PocketBase does.
+fn writable(state: &AppState, name_or_id: &str, missing: &'static str) -> ApiResult<&'static CollectionApi> {
+    let api = collection(state, name_or_id, missing)?;
     if api.meta.kind == CollectionKind::View {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "Unsupported collection type."));
     }
     Ok(api)
 }
 
-/// Every request is a guest until auth lands.
-fn viewer() -> Viewer {
-    Viewer::default()
-}
-
 fn access_of(viewer: &Viewer) -> Access {
     if viewer.superuser { Access::Superuser } else { Access::Default }
 }
-
-const MISSING_OR_INVALID: &str = "Missing or invalid collection context.";
 
 /// PocketBase's body limit for a collection: 32 MiB plus what its editor, json and file fields may hold.
 fn body_limit(meta: &CollectionMeta) -> usize {
@@ -156,7 +148,7 @@ pub async fn create(
     headers: HeaderMap,
     request_body: Body,
 ) -> ApiResult<Response> {
-    let api = collection(&state, &name, MISSING_OR_INVALID)?;
+    let api = writable(&state, &name, MISSING_OR_INVALID_COLLECTION)?;
     let viewer = viewer();
     // PocketBase reads the body before it answers a `null` rule.
     let submitted = read_submission(api.meta, &headers, raw.as_deref(), request_body).await?;
@@ -212,7 +204,7 @@ pub async fn update(
     headers: HeaderMap,
     request_body: Body,
 ) -> ApiResult<Response> {
-    let api = collection(&state, &name, MISSING_OR_INVALID)?;
+    let api = writable(&state, &name, MISSING_OR_INVALID_COLLECTION)?;
     let viewer = viewer();
     let submitted = read_submission(api.meta, &headers, raw.as_deref(), request_body).await?;
     let query = urlenc::query(raw.as_deref());
@@ -268,7 +260,7 @@ pub async fn delete(
     method: Method,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let api = collection(&state, &name, "Missing collection context.")?;
+    let api = writable(&state, &name, MISSING_COLLECTION)?;
     let viewer = viewer();
     let query = urlenc::query(raw.as_deref());
     let req = crate::request::values(&method, &query, &headers, ReqValue::Null);

@@ -21,6 +21,7 @@ use crate::api::error::{ApiError, ApiResult};
 use crate::filter::sql::Value as ReqValue;
 use crate::meta::{CollectionKind, FieldKind, FieldMeta};
 use crate::server::CollectionApi;
+use crate::validate::gofmt;
 
 /// PocketBase's `Content-Security-Policy` for served files.
 pub const CSP: &str = "default-src 'none'; media-src 'self'; style-src 'unsafe-inline'; sandbox";
@@ -112,9 +113,8 @@ async fn serve(
     headers: &HeaderMap,
 ) -> Outcome {
     let not_found = || ApiError::not_found().into_response();
-    let api = state.app.collection(collection).ok_or_else(|| {
-        ApiError::new(StatusCode::NOT_FOUND, "Missing or invalid collection context.").into_response()
-    })?;
+    let api = crate::api::collection(state, collection, crate::api::MISSING_OR_INVALID_COLLECTION)
+        .map_err(IntoResponse::into_response)?;
     if record_id.is_empty() {
         return Err(not_found());
     }
@@ -180,7 +180,7 @@ async fn serve(
         }
     }
 
-    let force_attachment = go_parse_bool(first("download")).unwrap_or(false);
+    let force_attachment = gofmt::parse_bool(first("download")).unwrap_or(false);
     let response =
         serve_path(&served_path, &served_name, force_attachment, method, headers).await.unwrap_or_else(not_found);
     Ok(mark(response))
@@ -350,7 +350,7 @@ async fn serve_path(
     let served_type = EXTENSION_TYPES.iter().find(|(e, _)| *e == ext).map_or(content_type.as_str(), |(_, t)| t);
 
     let mut h = HeaderMap::new();
-    h.insert(header::CONTENT_DISPOSITION, header_value(&format!("{disposition}; filename={}", go_quote(name))));
+    h.insert(header::CONTENT_DISPOSITION, header_value(&format!("{disposition}; filename={}", gofmt::quote(name))));
     h.insert(header::CONTENT_TYPE, header_value(served_type));
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
@@ -366,49 +366,6 @@ fn go_ext(path: &Path) -> String {
 
 fn header_value(s: &str) -> HeaderValue {
     HeaderValue::from_bytes(s.as_bytes()).unwrap_or_else(|_| HeaderValue::from_static(""))
-}
-
-/// Go's `strconv.ParseBool`.
-pub(crate) fn go_parse_bool(s: &str) -> Option<bool> {
-    match s {
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
-        _ => None,
-    }
-}
-
-/// Go's `strconv.Quote` (non-printable characters escaped; printable Unicode kept).
-pub(crate) fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\x07' => out.push_str("\\a"),
-            '\x08' => out.push_str("\\b"),
-            '\x0c' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\x0b' => out.push_str("\\v"),
-            ' '..='~' => out.push(c),
-            c if c < ' ' || c == '\x7f' => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c if c.is_control()
-                || (c.is_whitespace())
-                || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}') =>
-            {
-                if (c as u32) < 0x10000 {
-                    out.push_str(&format!("\\u{:04x}", c as u32));
-                } else {
-                    out.push_str(&format!("\\U{:08x}", c as u32));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -755,12 +712,12 @@ mod tests {
 
     #[test]
     fn quoting_and_bools() {
-        assert_eq!(go_quote("a_b.PNG"), "\"a_b.PNG\"");
-        assert_eq!(go_quote("a\"b\\c\n\x01"), "\"a\\\"b\\\\c\\n\\x01\"");
-        assert_eq!(go_quote("\u{e9}t\u{e9}"), "\"\u{e9}t\u{e9}\"");
-        assert_eq!(go_quote("a\u{a0}b"), "\"a\\u00a0b\"");
-        assert_eq!(go_parse_bool("True"), Some(true));
-        assert_eq!(go_parse_bool("yes"), None);
+        assert_eq!(gofmt::quote("a_b.PNG"), "\"a_b.PNG\"");
+        assert_eq!(gofmt::quote("a\"b\\c\n\x01"), "\"a\\\"b\\\\c\\n\\x01\"");
+        assert_eq!(gofmt::quote("\u{e9}t\u{e9}"), "\"\u{e9}t\u{e9}\"");
+        assert_eq!(gofmt::quote("a\u{a0}b"), "\"a\\u00a0b\"");
+        assert_eq!(gofmt::parse_bool("True"), Some(true));
+        assert_eq!(gofmt::parse_bool("yes"), None);
         assert_eq!(go_ext(Path::new("/a/b.tar.gz")), ".gz");
         assert_eq!(go_ext(Path::new("/a.b/c")), "");
     }

@@ -6,6 +6,7 @@ use super::cast::{self, nonzero_uniques, unique_strings};
 use super::error::FieldError;
 use super::gofmt::{self, format_float_v, number_value};
 use super::{UploadedFile, gotime, pattern, web};
+use crate::gojson;
 use crate::meta::{FieldKind, FieldMeta};
 use serde_json::{Value, json};
 
@@ -88,7 +89,7 @@ pub(crate) fn from_stored(f: &FieldMeta, v: &Value) -> Slot {
         FieldKind::Autodate { .. } => Slot::Str(date_string(v)),
         FieldKind::Json { .. } => match v {
             Value::Null => zero(f),
-            v => Slot::Json { value: v.clone(), raw: gofmt::json_marshal(v) },
+            v => Slot::Json { value: v.clone(), raw: gojson::marshal(v) },
         },
         _ => prepare(f, &Data::Raw(v.clone()), &[]),
     }
@@ -229,7 +230,7 @@ fn prepare_json(v: &Value) -> Slot {
             Slot::Json { value, raw }
         }
         v => {
-            let raw = gofmt::json_marshal(v);
+            let raw = gojson::marshal(v);
             let value = serde_json::from_str::<Value>(&raw).map(normalize_numbers).unwrap_or(Value::Null);
             Slot::Json { value, raw }
         }

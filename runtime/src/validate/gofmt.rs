@@ -1,8 +1,11 @@
-//! Go standard library behaviours that PocketBase's messages and coercions expose: `strconv.ParseFloat`,
-//! `fmt`'s `%v` for floats, `strconv.FormatFloat(f, 'f', -1, 64)`, `encoding/json` output (used for JSON
-//! field sizes) and `strconv.Quote`.
+//! Go standard library behaviours that PocketBase's messages and coercions expose: `strconv.ParseFloat`
+//! (and its `_` rule, also used by the `fields` modifiers), `strconv.ParseBool`, `fmt`'s `%v` for floats,
+//! `strconv.FormatFloat(f, 'f', -1, 64)`, `encoding/json` output of a decoded JSON value (used for JSON
+//! field sizes; the encoder itself is [`crate::gojson`]) and `strconv.Quote` (also for file downloads).
 
 use serde_json::Value;
+
+use crate::gojson::{Node, Tree};
 
 /// `strconv.ParseFloat(s, 64)`: `None` on a syntax error **or** when the value is out of range (Go then
 /// returns ±Inf together with an error, and `cast.ToFloat64` turns any error into 0).
@@ -83,7 +86,7 @@ pub(crate) fn parse_float(s: &str) -> Option<f64> {
     if i != b.len() {
         return None;
     }
-    if underscores && !underscore_ok(s) {
+    if underscores && !underscore_ok(s.as_bytes()) {
         return None;
     }
     let value = if hex {
@@ -120,22 +123,18 @@ fn special(s: &str) -> Option<f64> {
     (rest == "inf" || rest == "infinity").then_some(sign * f64::INFINITY)
 }
 
-/// Go's `underscoreOK`: underscores only between digits (or after a base prefix).
-fn underscore_ok(s: &str) -> bool {
-    let mut b = s.as_bytes();
-    if !b.is_empty() && (b[0] == b'-' || b[0] == b'+') {
-        b = &b[1..];
+/// Go's `underscoreOK` (strconv), the rule for `_` in number literals: only between digits, or right after
+/// a base prefix.
+pub(crate) fn underscore_ok(b: &[u8]) -> bool {
+    let b = match b.first() {
+        Some(b'+' | b'-') => &b[1..],
+        _ => b,
+    };
+    let (mut saw, mut i, mut hex) = (b'^', 0, false);
+    if b.len() >= 2 && b[0] == b'0' && matches!(b[1].to_ascii_lowercase(), b'b' | b'o' | b'x') {
+        (saw, i, hex) = (b'0', 2, b[1].eq_ignore_ascii_case(&b'x'));
     }
-    let mut saw = b'^';
-    let mut i = 0;
-    let mut hex = false;
-    if b.len() >= 2 && b[0] == b'0' && matches!(b[1] | 0x20, b'b' | b'o' | b'x') {
-        i = 2;
-        saw = b'0';
-        hex = (b[1] | 0x20) == b'x';
-    }
-    while i < b.len() {
-        let c = b[i];
+    for &c in &b[i..] {
         if c.is_ascii_digit() || (hex && c.is_ascii_hexdigit()) {
             saw = b'0';
         } else if c == b'_' {
@@ -149,7 +148,6 @@ fn underscore_ok(s: &str) -> bool {
             }
             saw = b'!';
         }
-        i += 1;
     }
     saw != b'_'
 }
@@ -199,26 +197,6 @@ pub(crate) fn format_float_v(f: f64) -> String {
     }
 }
 
-/// `encoding/json`'s float64 output: `'f'` format for 1e-6 <= |f| < 1e21, else `'e'` with a one-digit
-/// minimum exponent (`1e+21`, `1e-7`).
-pub(crate) fn json_float(f: f64) -> String {
-    let abs = f.abs();
-    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
-        let (digits, dp) = shortest_digits(f);
-        let exp = dp - 1;
-        let mut m = digits[..1].to_string();
-        if digits.len() > 1 {
-            m.push('.');
-            m.push_str(&digits[1..]);
-        }
-        let sign = if f < 0.0 { "-" } else { "" };
-        let esign = if exp < 0 { '-' } else { '+' };
-        format!("{sign}{m}e{esign}{:02}", exp.abs()).replace("e-0", "e-").replace("e+0", "e+")
-    } else {
-        format_float_f(f)
-    }
-}
-
 /// A float as a JSON value the way Go writes it: integers without a fraction.
 pub(crate) fn number_value(f: f64) -> Value {
     const EXACT: f64 = 9_007_199_254_740_992.0;
@@ -230,67 +208,31 @@ pub(crate) fn number_value(f: f64) -> Value {
 }
 
 /// How PocketBase 0.40.6 marshals a decoded JSON value into a json field (Go decodes every number to
-/// float64): Go's float format (`1e+21`, `1e-7`, `0.000001`), control characters escaped, but — unlike
-/// `encoding/json` v1, and checked against the binary — neither `<`, `>`, `&` nor U+2028/U+2029. Map keys
-/// are sorted here (the order does not change the size). Used to measure JSON field sizes.
-pub(crate) fn json_marshal(v: &Value) -> String {
-    let mut out = String::new();
-    write_json(v, &mut out);
-    out
-}
-
-fn write_json(v: &Value, out: &mut String) {
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&json_float(n.as_f64().unwrap_or(0.0))),
-        Value::String(s) => write_json_string(s, out),
-        Value::Array(a) => {
-            out.push('[');
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_json(x, out);
-            }
-            out.push(']');
-        }
-        Value::Object(m) => {
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, k) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_json_string(k, out);
-                out.push(':');
-                write_json(&m[k], out);
-            }
-            out.push('}');
+/// float64): [`crate::gojson::marshal`] writes it. Map keys are sorted there (the order does not change the
+/// size). Used to measure JSON field sizes.
+impl Tree for Value {
+    fn node(&self) -> Node<'_, Value> {
+        match self {
+            Value::Null => Node::Null,
+            Value::Bool(b) => Node::Bool(*b),
+            Value::Number(n) => Node::Number(n.as_f64().unwrap_or(0.0)),
+            Value::String(s) => Node::String(s),
+            Value::Array(a) => Node::Array(a),
+            Value::Object(m) => Node::Object(m.iter().map(|(k, v)| (k.as_str(), v)).collect()),
         }
     }
 }
 
-fn write_json_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
+/// Go's `strconv.ParseBool`.
+pub(crate) fn parse_bool(s: &str) -> Option<bool> {
+    match s {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
     }
-    out.push('"');
 }
 
-/// `strconv.Quote` (Go's `%q`) for the file names in mime type messages.
+/// `strconv.Quote` (Go's `%q`): for the file names in mime type messages and in `Content-Disposition`.
 pub(crate) fn quote(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {

@@ -21,7 +21,7 @@
 mod cast;
 mod error;
 mod field;
-mod gofmt;
+pub(crate) mod gofmt;
 mod gotime;
 mod pattern;
 mod record;

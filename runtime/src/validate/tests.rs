@@ -510,13 +510,19 @@ fn go_number_formats() {
         (1e-7, "1e-07", "1e-7"),
     ] {
         assert_eq!(gofmt::format_float_v(f), v);
-        assert_eq!(gofmt::json_float(f), j);
+        assert_eq!(crate::gojson::float(f), j);
     }
     assert_eq!(
-        gofmt::json_marshal(&json!({"b": "<&>\u{2028}\t\u{1}", "a": [1.0, 2.5, null, true]})),
+        crate::gojson::marshal(&json!({"b": "<&>\u{2028}\t\u{1}", "a": [1.0, 2.5, null, true]})),
         "{\"a\":[1,2.5,null,true],\"b\":\"<&>\u{2028}\\t\\u0001\"}"
     );
     assert_eq!(gofmt::quote("a\"b\u{1}\n"), r#""a\"b\x01\n""#);
+    // Format characters are not printable for Go: escaped.
+    assert_eq!(gofmt::quote("\u{ad}\u{2066}\u{feff}"), r#""\u00ad\u2066\ufeff""#);
+    assert_eq!(gofmt::parse_bool("F"), Some(false));
+    for (s, ok) in [("1_000", true), ("0x_1f", true), ("-1_0", true), ("_1", false), ("1__0", false), ("1_", false)] {
+        assert_eq!(gofmt::underscore_ok(s.as_bytes()), ok, "{s}");
+    }
 }
 
 // ------------------------------------------------------------------------------------------------

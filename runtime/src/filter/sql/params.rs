@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::filter::Macro;
+use crate::gojson::{self, Node};
 
 /// One `?` placeholder of a compiled filter.
 ///
@@ -127,13 +128,11 @@ impl Value {
         next.lookup(rest)
     }
 
-    /// The JSON text PocketBase produces for this value: compact, object keys sorted, `"`/`\\`/control
-    /// characters escaped (`\\n`, `\\r`, `\\t`, else `\\u00XX`), but, as observed with 0.40.6, no HTML
-    /// escaping of `<`, `>`, `&` and no escaping of U+2028/U+2029.
+    /// The JSON text PocketBase produces for this value: compact, object keys sorted (of repeated keys the
+    /// first), `"`/`\\`/control characters escaped (`\\n`, `\\r`, `\\t`, `\\b`, `\\f`, else `\\u00XX`), but, as
+    /// observed with 0.40.6, no HTML escaping of `<`, `>`, `&` and no escaping of U+2028/U+2029.
     pub fn to_go_json(&self) -> String {
-        let mut out = String::new();
-        write_go_json(&mut out, self);
-        out
+        gojson::marshal(self)
     }
 }
 
@@ -613,73 +612,17 @@ pub fn macro_sql_value(m: Macro, now_unix_millis: i64) -> SqlValue {
 // ------------------------------------------------------------------------------------------------
 // Go's encoding/json output
 
-fn write_go_json(out: &mut String, v: &Value) {
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&go_json_float(*n)),
-        Value::String(s) => write_go_json_string(out, s),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_go_json(out, item);
-            }
-            out.push(']');
-        }
-        Value::Object(pairs) => {
-            let mut sorted: Vec<&(String, Value)> = pairs.iter().collect();
-            sorted.sort_by(|a, b| a.0.cmp(&b.0));
-            sorted.dedup_by(|a, b| a.0 == b.0);
-            out.push('{');
-            for (i, (k, v)) in sorted.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_go_json_string(out, k);
-                out.push(':');
-                write_go_json(out, v);
-            }
-            out.push('}');
+impl gojson::Tree for Value {
+    fn node(&self) -> Node<'_, Value> {
+        match self {
+            Value::Null => Node::Null,
+            Value::Bool(b) => Node::Bool(*b),
+            Value::Number(n) => Node::Number(*n),
+            Value::String(s) => Node::String(s),
+            Value::Array(items) => Node::Array(items),
+            Value::Object(pairs) => Node::Object(pairs.iter().map(|(k, v)| (k.as_str(), v)).collect()),
         }
     }
-}
-
-fn go_json_float(f: f64) -> String {
-    if !f.is_finite() {
-        return "null".to_string();
-    }
-    let abs = f.abs();
-    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
-        // Go: 'e' format with at least two exponent digits, then "e-07" is cleaned to "e-7".
-        let s = format!("{f:e}");
-        match s.split_once('e') {
-            Some((mantissa, exp)) if !exp.starts_with('-') => format!("{mantissa}e+{exp}"),
-            _ => s,
-        }
-    } else {
-        format!("{f}")
-    }
-}
-
-fn write_go_json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 #[cfg(test)]
@@ -730,6 +673,9 @@ mod tests {
         ]);
         assert_eq!(v.to_go_json(), r#"{"a":"<x> & \"y\"\n","b":[1,2.5],"c":1e+21}"#);
         assert_eq!(Value::from("\u{1}\u{7f}\u{2028}").to_go_json(), "\"\\u0001\u{7f}\u{2028}\"");
+        assert_eq!(Value::from("\u{8}\u{c}").to_go_json(), r#""\b\f""#);
+        let repeated = Value::Object(vec![("k".into(), Value::from(1.0)), ("k".into(), Value::from(2.0))]);
+        assert_eq!(repeated.to_go_json(), r#"{"k":1}"#);
         assert_eq!(Value::Number(1.5e-7).to_go_json(), "1.5e-7");
     }
 
