@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 
 use std::sync::{Arc, OnceLock};
 
-use crate::access::{CollectionRules, ParsedListRules, parsed_list_rules};
+use crate::access::{CollectionRules, ParsedListRules, Rule, parsed_list_rules};
 use crate::hooks::{NoHooks, RecordHooks};
 use crate::meta::{CollectionMeta, SchemaMeta};
 use crate::schema::Table;
@@ -27,6 +27,32 @@ pub struct App {
 pub struct CollectionApi {
     pub meta: &'static CollectionMeta<'static>,
     pub rules: CollectionRules,
+    /// Auth collections only.
+    pub auth: Option<AuthSettings>,
+}
+
+/// An auth collection's settings from the schema (token secrets are not here: they live in the data dir).
+#[derive(Debug, Clone, Copy)]
+pub struct AuthSettings {
+    /// `passwordAuth.enabled`.
+    pub password_auth: bool,
+    /// `passwordAuth.identityFields`, e.g. `["email"]`.
+    pub identity_fields: &'static [&'static str],
+    /// Checked at sign-in (e.g. `verified = true`).
+    pub auth_rule: Rule,
+    /// Lets the requester manage another record's email, password and verified state.
+    pub manage_rule: Rule,
+    /// Token lifetimes in seconds (PocketBase's defaults when the schema has none).
+    pub auth_token_duration: u64,
+    pub file_token_duration: u64,
+    pub verification_token_duration: u64,
+    pub password_reset_token_duration: u64,
+    pub email_change_token_duration: u64,
+    pub oauth2: bool,
+    pub mfa: bool,
+    pub mfa_duration: u64,
+    pub otp: bool,
+    pub otp_duration: u64,
 }
 
 impl App {

@@ -97,6 +97,7 @@ static COLLECTIONS: &[CollectionApi] = &[CollectionApi {
         update: Rule::SuperusersOnly,
         delete: Rule::SuperusersOnly,
     },
+    auth: None,
 }];
 static APP: App = App::new(&SCHEMA, &[], COLLECTIONS);
 

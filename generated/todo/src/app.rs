@@ -2,6 +2,7 @@
 //! The app: every collection with its API rules, compiled to SQL when `gen` ran.
 
 use ::pbgen_runtime::codegen as sql;
+use ::pbgen_runtime::codegen::AuthSettings;
 use ::pbgen_runtime::codegen::{App, CollectionApi, CollectionRules, Rule};
 use crate::schema::{SCHEMA, TABLES};
 
@@ -19,6 +20,22 @@ static COLLECTIONS: &[CollectionApi] = &[
             update: Rule::SuperusersOnly,
             delete: Rule::SuperusersOnly,
         },
+        auth: Some(AuthSettings {
+            password_auth: true,
+            identity_fields: &["email"],
+            auth_rule: Rule::Public,
+            manage_rule: Rule::SuperusersOnly,
+            auth_token_duration: 86400u64,
+            file_token_duration: 180u64,
+            verification_token_duration: 86400u64,
+            password_reset_token_duration: 1800u64,
+            email_change_token_duration: 1800u64,
+            oauth2: false,
+            mfa: false,
+            mfa_duration: 600u64,
+            otp: false,
+            otp_duration: 180u64,
+        }),
     },
     CollectionApi {
         meta: &SCHEMA.collections[1],
@@ -305,6 +322,7 @@ static COLLECTIONS: &[CollectionApi] = &[
                 ],
             },
         },
+        auth: None,
     },
     CollectionApi {
         meta: &SCHEMA.collections[2],
@@ -435,5 +453,21 @@ static COLLECTIONS: &[CollectionApi] = &[
                 ],
             },
         },
+        auth: Some(AuthSettings {
+            password_auth: true,
+            identity_fields: &["email"],
+            auth_rule: Rule::Public,
+            manage_rule: Rule::SuperusersOnly,
+            auth_token_duration: 432000u64,
+            file_token_duration: 180u64,
+            verification_token_duration: 86400u64,
+            password_reset_token_duration: 1800u64,
+            email_change_token_duration: 1800u64,
+            oauth2: false,
+            mfa: false,
+            mfa_duration: 600u64,
+            otp: false,
+            otp_duration: 180u64,
+        }),
     },
 ];

@@ -23,8 +23,16 @@ pub enum RuleSql {
     },
 }
 
-/// list, view, create, update, delete — for every collection, in IR order.
-pub fn compile(ir: &Ir) -> Result<Vec<[RuleSql; 5]>, Errors> {
+/// A collection's compiled rules: list, view, create, update, delete, and for auth collections the auth and
+/// manage rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CollectionRules {
+    pub crud: [RuleSql; 5],
+    pub auth: Option<[RuleSql; 2]>,
+}
+
+/// Every collection's rules, in IR order.
+pub fn compile(ir: &Ir) -> Result<Vec<CollectionRules>, Errors> {
     with_schema_meta(ir, |schema| {
         let mut diags = Diagnostics::default();
         let auth_collections: Vec<&str> =
@@ -35,16 +43,26 @@ pub fn compile(ir: &Ir) -> Result<Vec<[RuleSql; 5]>, Errors> {
             .zip(schema.collections)
             .map(|(c, meta)| {
                 let r = &c.rules;
-                let keys = ["listRule", "viewRule", "createRule", "updateRule", "deleteRule"];
-                let rules = [&r.list, &r.view, &r.create, &r.update, &r.delete];
-                let mut compile_one = |(key, rule): (&str, &Rule)| {
+                let mut compile_one = |key: &str, rule: &Rule| {
                     rule_sql(rule, schema, meta, &auth_collections).unwrap_or_else(|e| {
                         diags.error(&SchemaPath::root().key(&format!("collection {:?}", c.name)).key(key), e);
                         RuleSql::SuperusersOnly
                     })
                 };
-                let [a, b, c, d, e] = [0, 1, 2, 3, 4].map(|i| compile_one((keys[i], rules[i])));
-                [a, b, c, d, e]
+                let crud = [
+                    compile_one("listRule", &r.list),
+                    compile_one("viewRule", &r.view),
+                    compile_one("createRule", &r.create),
+                    compile_one("updateRule", &r.update),
+                    compile_one("deleteRule", &r.delete),
+                ];
+                let auth = match (&r.auth, &r.manage) {
+                    (Some(auth), Some(manage)) => {
+                        Some([compile_one("authRule", auth), compile_one("manageRule", manage)])
+                    }
+                    _ => None,
+                };
+                CollectionRules { crud, auth }
             })
             .collect();
         diags.finish(out)

@@ -623,13 +623,13 @@ mod db_tests {
     ];
     static SCHEMA: SchemaMeta<'static> = SchemaMeta { collections: &COLLECTIONS };
     static APIS: [CollectionApi; 7] = [
-        CollectionApi { meta: &COLLECTIONS[0], rules: rules(Rule::Public) },
-        CollectionApi { meta: &COLLECTIONS[1], rules: rules(Rule::Public) },
-        CollectionApi { meta: &COLLECTIONS[2], rules: rules(Rule::Public) },
-        CollectionApi { meta: &COLLECTIONS[3], rules: rules(Rule::Public) },
-        CollectionApi { meta: &COLLECTIONS[4], rules: rules(Rule::Public) },
-        CollectionApi { meta: &COLLECTIONS[5], rules: rules(Rule::SuperusersOnly) },
-        CollectionApi { meta: &COLLECTIONS[6], rules: rules(Rule::Public) },
+        CollectionApi { meta: &COLLECTIONS[0], rules: rules(Rule::Public), auth: None },
+        CollectionApi { meta: &COLLECTIONS[1], rules: rules(Rule::Public), auth: None },
+        CollectionApi { meta: &COLLECTIONS[2], rules: rules(Rule::Public), auth: None },
+        CollectionApi { meta: &COLLECTIONS[3], rules: rules(Rule::Public), auth: None },
+        CollectionApi { meta: &COLLECTIONS[4], rules: rules(Rule::Public), auth: None },
+        CollectionApi { meta: &COLLECTIONS[5], rules: rules(Rule::SuperusersOnly), auth: None },
+        CollectionApi { meta: &COLLECTIONS[6], rules: rules(Rule::Public), auth: None },
     ];
     static TABLES: [Table; 2] = [
         Table {

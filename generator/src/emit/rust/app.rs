@@ -4,29 +4,46 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::emit::Target;
-use crate::emit::rules::RuleSql;
-use crate::ir::Ir;
+use crate::emit::rules::{CollectionRules, RuleSql};
+use crate::ir::{AuthOptions, Collection, Ir};
 
-pub fn app(ir: &Ir, rules: &[[RuleSql; 5]]) -> Result<TokenStream, syn::Error> {
+pub fn app(ir: &Ir, rules: &[CollectionRules]) -> Result<TokenStream, syn::Error> {
     let collections = ir
         .collections
         .iter()
         .zip(rules)
         .enumerate()
-        .map(|(i, (c, [list, view, create, update, delete]))| {
-            let _ = c;
+        .map(|(i, (c, rules))| {
             let i = proc_macro2::Literal::usize_unsuffixed(i);
+            let [list, view, create, update, delete] = &rules.crud;
             let [list, view, create, update, delete] =
                 [rule(list)?, rule(view)?, rule(create)?, rule(update)?, rule(delete)?];
+            let auth = match (&c.auth, &rules.auth) {
+                (Some(options), Some([auth_rule, manage_rule])) => {
+                    let settings = auth_settings(c, options, rule(auth_rule)?, rule(manage_rule)?);
+                    quote!(Some(#settings))
+                }
+                _ => quote!(None),
+            };
             Ok(quote! {
                 CollectionApi {
                     meta: &SCHEMA.collections[#i],
                     rules: CollectionRules { list: #list, view: #view, create: #create, update: #update, delete: #delete },
+                    auth: #auth,
                 }
             })
         })
         .collect::<Result<Vec<_>, syn::Error>>()?;
-    let has_filters = rules.iter().flatten().any(|r| matches!(r, RuleSql::Filter { .. }));
+    let has_filters = rules
+        .iter()
+        .flat_map(|r| r.crud.iter().chain(r.auth.iter().flatten()))
+        .any(|r| matches!(r, RuleSql::Filter { .. }));
+    let has_auth = rules.iter().any(|r| r.auth.is_some());
+    let settings_import = has_auth.then(|| {
+        quote!(
+            use ::pbgen_runtime::codegen::AuthSettings;
+        )
+    });
     let sql_import = has_filters.then(|| {
         quote!(
             use ::pbgen_runtime::codegen as sql;
@@ -36,6 +53,7 @@ pub fn app(ir: &Ir, rules: &[[RuleSql; 5]]) -> Result<TokenStream, syn::Error> {
         //! The app: every collection with its API rules, compiled to SQL when `gen` ran.
 
         #sql_import
+        #settings_import
         use ::pbgen_runtime::codegen::{App, CollectionApi, CollectionRules, Rule};
 
         use crate::schema::{SCHEMA, TABLES};
@@ -46,6 +64,46 @@ pub fn app(ir: &Ir, rules: &[[RuleSql; 5]]) -> Result<TokenStream, syn::Error> {
 
         static COLLECTIONS: &[CollectionApi] = &[#(#collections),*];
     })
+}
+
+/// PocketBase's defaults for settings an (older) export may leave out.
+fn or(value: u64, default: u64) -> u64 {
+    if value == 0 { default } else { value }
+}
+
+fn auth_settings(c: &Collection, o: &AuthOptions, auth_rule: TokenStream, manage_rule: TokenStream) -> TokenStream {
+    let duration = |t: &Option<crate::schema::TokenConfig>| t.as_ref().map_or(0, |t| t.duration);
+    let superusers = c.name == "_superusers";
+    let auth_token = or(duration(&o.auth_token), if superusers { 86_400 } else { 432_000 });
+    let file_token = or(duration(&o.file_token), 180);
+    let verification = or(duration(&o.verification_token), 86_400);
+    let reset = or(duration(&o.password_reset_token), 1_800);
+    let email_change = or(duration(&o.email_change_token), 1_800);
+    let (password_auth, identity) = match &o.password_auth {
+        Some(p) => (p.enabled, p.identity_fields.clone()),
+        None => (true, vec!["email".to_owned()]),
+    };
+    let oauth2 = o.oauth2.as_ref().is_some_and(|t| t.enabled);
+    let (mfa, mfa_duration) = o.mfa.as_ref().map_or((false, 600), |m| (m.enabled, or(m.duration, 600)));
+    let (otp, otp_duration) = o.otp.as_ref().map_or((false, 180), |m| (m.enabled, or(m.duration, 180)));
+    quote! {
+        AuthSettings {
+            password_auth: #password_auth,
+            identity_fields: &[#(#identity),*],
+            auth_rule: #auth_rule,
+            manage_rule: #manage_rule,
+            auth_token_duration: #auth_token,
+            file_token_duration: #file_token,
+            verification_token_duration: #verification,
+            password_reset_token_duration: #reset,
+            email_change_token_duration: #email_change,
+            oauth2: #oauth2,
+            mfa: #mfa,
+            mfa_duration: #mfa_duration,
+            otp: #otp,
+            otp_duration: #otp_duration,
+        }
+    }
 }
 
 fn rule(rule: &RuleSql) -> Result<TokenStream, syn::Error> {

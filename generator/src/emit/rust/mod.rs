@@ -8,12 +8,12 @@ mod schema;
 
 use proc_macro2::TokenStream;
 
-use super::rules::RuleSql;
+use super::rules::CollectionRules;
 use super::{FileSet, Target};
 use crate::diag::Errors;
 use crate::ir::Ir;
 
-pub fn emit(ir: &Ir, rules: &[[RuleSql; 5]], target: &Target, files: &mut FileSet) -> Result<(), Errors> {
+pub fn emit(ir: &Ir, rules: &[CollectionRules], target: &Target, files: &mut FileSet) -> Result<(), Errors> {
     let mut add = |path: String, tokens: TokenStream| match format(tokens, &target.header()) {
         Ok(text) => files.add(path, text),
         // A token stream that does not parse is a bug in an emitter, not in the user's schema.
