@@ -52,9 +52,32 @@ pub(crate) fn collection(
     state.app.collection(name_or_id).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, missing))
 }
 
-/// Who makes the request: every request is a guest until auth lands.
-fn viewer() -> Viewer {
-    Viewer::default()
+/// Who is asking: what they may see, and their auth record for `@request.auth.*` in rules.
+#[derive(Debug, Clone, Default)]
+pub struct Requester {
+    pub viewer: Viewer,
+    /// The auth record (every field, plus `collectionId` and `collectionName`); `None` for a guest.
+    pub auth: Option<crate::filter::sql::Value>,
+}
+
+impl Requester {
+    /// The `@request.*` values of this request.
+    pub fn values(
+        &self,
+        method: &axum::http::Method,
+        query: &std::collections::HashMap<String, String>,
+        headers: &axum::http::HeaderMap,
+        body: crate::filter::sql::Value,
+    ) -> crate::filter::sql::RequestValues {
+        let mut values = crate::request::values(method, query, headers, body);
+        values.auth = self.auth.clone();
+        values
+    }
+}
+
+/// The requester of a request, from its Authorization header (a guest until auth is wired in).
+async fn requester(_state: &AppState, _headers: &axum::http::HeaderMap) -> Requester {
+    Requester::default()
 }
 
 /// The whole API for a generated app (see [`crate::server::Server`] to add hooks and routes).

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::error::{ApiError, ApiResult};
 use super::list::ListParams;
-use super::{AppState, MISSING_COLLECTION, collection, urlenc, viewer};
+use super::{AppState, MISSING_COLLECTION, collection, requester, urlenc};
 use crate::access::{Condition, ListQuery, Rule};
 use crate::filter::sql::{RequestValues, Value as ReqValue};
 use crate::meta::CollectionMeta;
@@ -21,10 +21,11 @@ pub async fn list(
     headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
     let api = collection(&state, &name, MISSING_COLLECTION)?;
-    let viewer = viewer();
+    let who = requester(&state, &headers).await;
+    let viewer = who.viewer.clone();
     let query = urlenc::query(raw.as_deref());
     let params = ListParams::from_query(&query)?;
-    let req = crate::request::values(&method, &query, &headers, ReqValue::Null);
+    let req = who.values(&method, &query, &headers, ReqValue::Null);
     let list = ListQuery::new(state.app, api, &params.filter, &params.sort, &req, viewer.superuser)?
         .ok_or_else(ApiError::superusers_only)?;
     let expand = query.get("expand").cloned().unwrap_or_default();
@@ -84,9 +85,10 @@ pub async fn view(
     headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
     let api = collection(&state, &name, MISSING_COLLECTION)?;
-    let viewer = viewer();
+    let who = requester(&state, &headers).await;
+    let viewer = who.viewer.clone();
     let query = urlenc::query(raw.as_deref());
-    let req = crate::request::values(&method, &query, &headers, ReqValue::Null);
+    let req = who.values(&method, &query, &headers, ReqValue::Null);
     let rule = access(&api.rules.view, &req, &viewer)?;
     let expand = query.get("expand").cloned().unwrap_or_default();
     let record = fetch(&state, api.meta, rule, id, viewer, req, expand).await?;

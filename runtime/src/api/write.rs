@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 use super::body;
 use super::error::{ApiError, ApiResult};
-use super::{AppState, MISSING_COLLECTION, MISSING_OR_INVALID_COLLECTION, collection, urlenc, viewer};
+use super::{AppState, MISSING_COLLECTION, MISSING_OR_INVALID_COLLECTION, collection, requester, urlenc};
 use crate::access::{Condition, Rule};
 use crate::files;
 use crate::filter::sql::Value as ReqValue;
@@ -101,6 +101,7 @@ async fn respond(
     mut record: Map<String, Value>,
     query: &std::collections::HashMap<String, String>,
     req: crate::filter::sql::RequestValues,
+    viewer: Viewer,
 ) -> ApiResult<Response> {
     let expand = query.get("expand").cloned().unwrap_or_default();
     if !expand.is_empty() {
@@ -108,7 +109,7 @@ async fn respond(
         record = state
             .store
             .read(move |conn| {
-                super::expand::expand(conn, app, meta, std::slice::from_mut(&mut record), &expand, &req, &viewer())?;
+                super::expand::expand(conn, app, meta, std::slice::from_mut(&mut record), &expand, &req, &viewer)?;
                 Ok(record)
             })
             .await?;
@@ -149,14 +150,15 @@ pub async fn create(
     request_body: Body,
 ) -> ApiResult<Response> {
     let api = writable(&state, &name, MISSING_OR_INVALID_COLLECTION)?;
-    let viewer = viewer();
+    let who = requester(&state, &headers).await;
+    let viewer = who.viewer.clone();
     // PocketBase reads the body before it answers a `null` rule.
     let submitted = read_submission(api.meta, &headers, raw.as_deref(), request_body).await?;
     if !viewer.superuser && matches!(api.rules.create, Rule::SuperusersOnly) {
         return Err(ApiError::superusers_only());
     }
     let query = urlenc::query(raw.as_deref());
-    let req = crate::request::values(&method, &query, &headers, ReqValue::from(&Value::Object(submitted.body.clone())));
+    let req = who.values(&method, &query, &headers, ReqValue::from(&Value::Object(submitted.body.clone())));
     let rule = Condition::from_rule(&api.rules.create, &req, viewer.superuser).unwrap_or_default();
     let meta = api.meta;
     let prepared = validate::prepare_create(meta, &submitted.body, &submitted.uploads, access_of(&viewer));
@@ -193,7 +195,7 @@ pub async fn create(
         }
     };
     state.hooks.after_create(meta.name, &stored);
-    respond(&state, meta, record, &query, req).await
+    respond(&state, meta, record, &query, req, who.viewer).await
 }
 
 pub async fn update(
@@ -205,10 +207,11 @@ pub async fn update(
     request_body: Body,
 ) -> ApiResult<Response> {
     let api = writable(&state, &name, MISSING_OR_INVALID_COLLECTION)?;
-    let viewer = viewer();
+    let who = requester(&state, &headers).await;
+    let viewer = who.viewer.clone();
     let submitted = read_submission(api.meta, &headers, raw.as_deref(), request_body).await?;
     let query = urlenc::query(raw.as_deref());
-    let req = crate::request::values(&method, &query, &headers, ReqValue::from(&Value::Object(submitted.body.clone())));
+    let req = who.values(&method, &query, &headers, ReqValue::from(&Value::Object(submitted.body.clone())));
     let rule = Condition::from_rule(&api.rules.update, &req, viewer.superuser).ok_or_else(ApiError::superusers_only)?;
     let meta = api.meta;
     let access = access_of(&viewer);
@@ -250,7 +253,7 @@ pub async fn update(
         }
     }
     state.hooks.after_update(meta.name, &stored_values);
-    respond(&state, meta, record, &query, req).await
+    respond(&state, meta, record, &query, req, who.viewer).await
 }
 
 pub async fn delete(
@@ -261,9 +264,10 @@ pub async fn delete(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let api = writable(&state, &name, MISSING_COLLECTION)?;
-    let viewer = viewer();
+    let who = requester(&state, &headers).await;
+    let viewer = who.viewer.clone();
     let query = urlenc::query(raw.as_deref());
-    let req = crate::request::values(&method, &query, &headers, ReqValue::Null);
+    let req = who.values(&method, &query, &headers, ReqValue::Null);
     let rule = Condition::from_rule(&api.rules.delete, &req, viewer.superuser).ok_or_else(ApiError::superusers_only)?;
     let (meta, schema) = (api.meta, state.app.schema);
     let hooks = state.hooks.clone();
