@@ -9,6 +9,8 @@ pub mod access;
 #[cfg(feature = "server")]
 pub mod api;
 #[cfg(feature = "server")]
+pub mod auth;
+#[cfg(feature = "server")]
 pub mod files;
 pub mod filter;
 mod gojson;

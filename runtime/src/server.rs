@@ -97,6 +97,23 @@ enum Command {
         #[arg(long, default_value = "./pb_data")]
         dir: PathBuf,
     },
+    /// Manage superusers.
+    Superuser {
+        #[command(subcommand)]
+        action: SuperuserAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SuperuserAction {
+    /// Create a superuser, or set the password of an existing one.
+    Upsert {
+        email: String,
+        password: String,
+        /// The data directory (data.db lives here).
+        #[arg(long, default_value = "./pb_data")]
+        dir: PathBuf,
+    },
 }
 
 /// The generated binary's `main`: the app with no hooks and no extra routes.
@@ -160,7 +177,12 @@ fn run_cli(server: Server) -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=info".into()),
         )
         .init();
-    let Command::Serve { http, dir } = cli.command;
+    let (http, dir) = match cli.command {
+        Command::Serve { http, dir } => (http, dir),
+        Command::Superuser { action: SuperuserAction::Upsert { email, password, dir } } => {
+            return upsert_superuser(server.app, &dir, &email, &password);
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -172,6 +194,22 @@ fn run_cli(server: Server) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `superuser upsert EMAIL PASSWORD`, answered as PocketBase's CLI answers it.
+fn upsert_superuser(app: &'static App, dir: &std::path::Path, email: &str, password: &str) -> ExitCode {
+    let result =
+        open(app, dir).and_then(|store| store.with_writer(|c| crate::auth::upsert_superuser(app, c, email, password)));
+    match result {
+        Ok(()) => {
+            println!("Successfully saved superuser \"{email}\"!");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
             ExitCode::FAILURE
         }
     }

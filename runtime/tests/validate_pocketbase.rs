@@ -15,13 +15,13 @@
 
 mod support;
 
-use pbgen_runtime::meta::{CollectionKind, CollectionMeta, FieldKind, FieldMeta};
+use pbgen_runtime::meta::{CollectionKind, CollectionMeta, FieldKind};
 use pbgen_runtime::validate::{Access, Prepared, Upload, UploadedFile, prepare_create, prepare_update};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
-use support::{SU_EMAIL, SU_PASS, start_pocketbase};
+use support::{SU_EMAIL, SU_PASS, collection_meta as meta, start_pocketbase};
 
 const MEMBER_PASS: &str = "memberpass1";
 const REL_IDS: [&str; 3] = ["rel000000000001", "rel000000000002", "rel000000000003"];
@@ -49,104 +49,6 @@ fn http(port: u16, method: &str, path: &str, token: Option<&str>, body: Option<B
     let headers: Vec<(&str, &str)> = token.map(|t| ("Authorization", t)).into_iter().collect();
     let resp = support::http(port, method, path, &headers, ctype.as_deref().map(|c| (c, bytes.as_slice())))?;
     Ok((resp.status, resp.json()))
-}
-
-// ------------------------------------------------------------------------------------------------
-// Field metadata from PocketBase's own collection JSON
-
-fn leak(s: &str) -> &'static str {
-    Box::leak(s.to_string().into_boxed_str())
-}
-
-fn strs(v: &Value) -> &'static [&'static str] {
-    let items: Vec<&'static str> =
-        v.as_array().map(|a| a.iter().filter_map(Value::as_str).map(leak).collect()).unwrap_or_default();
-    Box::leak(items.into_boxed_slice())
-}
-
-fn u(v: &Value) -> u64 {
-    v.as_u64().unwrap_or(0)
-}
-
-fn meta(c: &Value, all: &[Value]) -> CollectionMeta<'static> {
-    let fields: Vec<FieldMeta<'static>> = c["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            let s = |k: &str| leak(f[k].as_str().unwrap_or(""));
-            let kind = match f["type"].as_str().unwrap() {
-                "text" => FieldKind::Text {
-                    min: u(&f["min"]),
-                    max: u(&f["max"]),
-                    pattern: s("pattern"),
-                    autogenerate_pattern: s("autogeneratePattern"),
-                    primary_key: f["primaryKey"].as_bool().unwrap_or(false),
-                },
-                "number" => {
-                    FieldKind::Number { min: f["min"].as_f64(), max: f["max"].as_f64(), only_int: f["onlyInt"] == true }
-                }
-                "bool" => FieldKind::Bool,
-                "email" => FieldKind::Email {
-                    except_domains: strs(&f["exceptDomains"]),
-                    only_domains: strs(&f["onlyDomains"]),
-                },
-                "url" => {
-                    FieldKind::Url { except_domains: strs(&f["exceptDomains"]), only_domains: strs(&f["onlyDomains"]) }
-                }
-                "editor" => FieldKind::Editor { max_size: u(&f["maxSize"]), convert_urls: f["convertURLs"] == true },
-                "date" => FieldKind::Date { min: s("min"), max: s("max") },
-                "autodate" => {
-                    FieldKind::Autodate { on_create: f["onCreate"] == true, on_update: f["onUpdate"] == true }
-                }
-                "select" => FieldKind::Select { values: strs(&f["values"]), max_select: u(&f["maxSelect"]) },
-                "file" => FieldKind::File {
-                    max_select: u(&f["maxSelect"]),
-                    max_size: u(&f["maxSize"]),
-                    mime_types: strs(&f["mimeTypes"]),
-                    protected: f["protected"] == true,
-                    thumbs: strs(&f["thumbs"]),
-                },
-                "relation" => {
-                    let target = all.iter().find(|x| x["id"] == f["collectionId"]).expect("relation target");
-                    FieldKind::Relation {
-                        collection: leak(target["name"].as_str().unwrap()),
-                        cascade_delete: f["cascadeDelete"] == true,
-                        min_select: u(&f["minSelect"]),
-                        max_select: u(&f["maxSelect"]),
-                    }
-                }
-                "json" => FieldKind::Json { max_size: u(&f["maxSize"]) },
-                "password" => FieldKind::Password {
-                    min: u(&f["min"]),
-                    max: u(&f["max"]),
-                    pattern: s("pattern"),
-                    cost: u(&f["cost"]),
-                },
-                "geoPoint" => FieldKind::GeoPoint,
-                other => panic!("field type {other}"),
-            };
-            FieldMeta {
-                name: s("name"),
-                system: f["system"] == true,
-                hidden: f["hidden"] == true,
-                presentable: f["presentable"] == true,
-                required: f["required"] == true,
-                kind,
-            }
-        })
-        .collect();
-    CollectionMeta {
-        id: leak(c["id"].as_str().unwrap()),
-        name: leak(c["name"].as_str().unwrap()),
-        kind: match c["type"].as_str().unwrap() {
-            "auth" => CollectionKind::Auth,
-            "view" => CollectionKind::View,
-            _ => CollectionKind::Base,
-        },
-        system: c["system"] == true,
-        fields: Box::leak(fields.into_boxed_slice()),
-    }
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -75,9 +75,11 @@ impl Requester {
     }
 }
 
-/// The requester of a request, from its Authorization header (a guest until auth is wired in).
-async fn requester(_state: &AppState, _headers: &axum::http::HeaderMap) -> Requester {
-    Requester::default()
+/// The requester of a request, from its Authorization header; a guest for none or an invalid token.
+async fn requester(state: &AppState, headers: &axum::http::HeaderMap) -> Requester {
+    crate::auth::authenticate(state, headers)
+        .await
+        .map_or_else(Requester::default, |a| Requester { viewer: a.viewer(), auth: Some(a.request_value()) })
 }
 
 /// The whole API for a generated app (see [`crate::server::Server`] to add hooks and routes).
@@ -99,6 +101,7 @@ pub fn router(app: &'static App, store: Store, data_dir: PathBuf, hooks: Arc<dyn
         .route("/api/collections", get(unauthorized))
         .route("/api/collections/{collection}", get(unauthorized))
         .merge(crate::files::routes())
+        .merge(crate::auth::routes())
         .fallback(not_found)
         // PocketBase answers a known path with an unknown method like an unknown route.
         .method_not_allowed_fallback(resource_not_found)

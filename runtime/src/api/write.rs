@@ -179,7 +179,7 @@ pub async fn create(
             }
             let prepared = db_checks(tx, meta, prepared)?.into_result().map_err(|e| failed(CREATE_FAILED, e))?;
             let mut values = prepared.values;
-            finish_values(meta, &mut values, &prepared.new_passwords, true)?;
+            finish_values(meta, &mut values, &prepared.new_passwords, None)?;
             hooks.before_create(meta.name, &mut values).map_err(hook_error)?;
             insert(tx, meta, &values).map_err(|e| unique_error(e, meta, CREATE_FAILED))?;
             let id = values.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
@@ -231,7 +231,7 @@ pub async fn update(
             files::save_uploads(&dir, meta.id, &id, &prepared.uploads, &submitted).map_err(ApiError::internal)?;
             saved_in_tx.lock().unwrap_or_else(|p| p.into_inner()).extend(prepared.uploads.iter().cloned());
             let mut values = prepared.values;
-            finish_values(meta, &mut values, &prepared.new_passwords, false)?;
+            finish_values(meta, &mut values, &prepared.new_passwords, Some(&current))?;
             hooks.before_update(meta.name, &mut values).map_err(hook_error)?;
             update_row(tx, meta, &id, &values).map_err(|e| unique_error(e, meta, UPDATE_FAILED))?;
             Ok((read_one(tx, meta, &id, &viewer)?, values, prepared.deleted_files))
@@ -354,8 +354,19 @@ fn finish_values(
     meta: &CollectionMeta,
     values: &mut Map<String, Value>,
     new_passwords: &[String],
-    create: bool,
+    current: Option<&Map<String, Value>>,
 ) -> ApiResult<()> {
+    let create = current.is_none();
+    // The token key is half of every auth token's signing key: a new record, or one whose key the validator
+    // rotated (password or email change), gets one from the OS-seeded RNG.
+    if meta.kind == CollectionKind::Auth {
+        let rotated = current.is_none_or(|c| c.get("tokenKey") != values.get("tokenKey"));
+        if rotated {
+            const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+            let key: String = (0..50).map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char).collect();
+            values.insert("tokenKey".into(), Value::String(key));
+        }
+    }
     let now = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S%.3fZ").to_string();
     for f in meta.fields {
         match f.kind {
@@ -364,7 +375,8 @@ fn finish_values(
             }
             FieldKind::Password { cost, .. } if new_passwords.iter().any(|p| p == f.name) => {
                 let plain = values.get(f.name).and_then(Value::as_str).unwrap_or_default();
-                let cost = if cost == 0 { bcrypt::DEFAULT_COST } else { cost as u32 };
+                // PocketBase (Go's bcrypt) defaults to 10; the Rust crate's DEFAULT_COST is 12.
+                let cost = if cost == 0 { 10 } else { cost as u32 };
                 let hash = bcrypt::hash(plain, cost).map_err(ApiError::internal)?;
                 values.insert(f.name.to_owned(), Value::String(hash));
             }

@@ -37,6 +37,8 @@ pub use field::{
 };
 pub use pattern::autogenerate;
 pub use record::{Access, Prepared, RelationCheck, Upload, UploadedFile, prepare_create, prepare_update};
+/// ozzo-validation's `is.EmailFormat` (what PocketBase checks emails and sign-in identities with).
+pub(crate) use web::is_email;
 
 /// PocketBase's date coercion of a submitted value: `"2024-05-01T12:00:00+02:00"` →
 /// `"2024-05-01 10:00:00.000Z"`; anything unparsable (and Go's zero time) → `""`.

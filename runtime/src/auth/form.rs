@@ -1,0 +1,340 @@
+//! Request bodies of the auth endpoints, read as PocketBase's `BindBody` reads them into a struct (the
+//! sign-in form) and into a map (`@request.body` for the auth rule).
+//!
+//! * Empty body: nothing is read.
+//! * `Content-Type` starting with `application/json` (case-sensitive, as Go's prefix check): the first JSON
+//!   value (trailing data is ignored), `null` or an object; duplicate object keys anywhere and invalid
+//!   UTF-8 are errors (`encoding/json/v2`). Form fields match keys case-insensitively, ignoring
+//!   `_` and `-` (v2's `MatchCaseInsensitiveNames`), two keys matching one field are an error, and a
+//!   field's value must be a string or `null`.
+//! * `application/x-www-form-urlencoded` and `multipart/form-data`: the first value of each exact key
+//!   (the body's values, then the query's for urlencoded; the query's first for multipart), plus
+//!   `@jsonPayload` objects.
+//! * `text/xml`, `application/xml`: read as empty (PocketBase would decode XML into the form).
+//! * Anything else with a body: 400 "Unsupported Content-Type.".
+
+use axum::http::{HeaderMap, StatusCode, header};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+use crate::api::error::ApiError;
+use crate::files;
+use crate::meta::CollectionMeta;
+
+/// `authWithPasswordForm`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PasswordForm {
+    pub identity: String,
+    pub password: String,
+    pub identity_field: String,
+}
+
+/// 400 "An error occurred while loading the submitted data.": the form could not be read.
+pub fn load_error() -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "An error occurred while loading the submitted data.")
+}
+
+fn unsupported() -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "Unsupported Content-Type.")
+}
+
+enum Kind {
+    Json,
+    Urlencoded,
+    Multipart,
+    Xml,
+}
+
+fn kind(headers: &HeaderMap) -> Result<Kind, ApiError> {
+    let ctype = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if ctype.starts_with("application/json") {
+        Ok(Kind::Json)
+    } else if ctype.starts_with("multipart/form-data") {
+        Ok(Kind::Multipart)
+    } else if ctype.starts_with("application/x-www-form-urlencoded") {
+        Ok(Kind::Urlencoded)
+    } else if ctype.starts_with("text/xml") || ctype.starts_with("application/xml") {
+        Ok(Kind::Xml)
+    } else {
+        Err(unsupported())
+    }
+}
+
+/// The sign-in form and `@request.body` of an auth-with-password request.
+pub async fn password_form(
+    headers: &HeaderMap,
+    raw_query: Option<&str>,
+    body: &axum::body::Bytes,
+    meta: &CollectionMeta<'_>,
+) -> Result<(PasswordForm, Value), ApiError> {
+    let mut form = PasswordForm::default();
+    if body.is_empty() {
+        return Ok((form, Value::Object(Map::new())));
+    }
+    match kind(headers)? {
+        Kind::Json => {
+            let data = go_json(body).map_err(|_| load_error())?;
+            if let Value::Object(map) = &data {
+                bind_json(&mut form, map, true)?;
+            } else if !data.is_null() {
+                return Err(load_error());
+            }
+            Ok((form, if data.is_null() { Value::Object(Map::new()) } else { data }))
+        }
+        Kind::Urlencoded => {
+            let (pairs, body_ok) = files::go_query(&String::from_utf8_lossy(body));
+            let (query, query_ok) = files::go_query(raw_query.unwrap_or(""));
+            if !body_ok || !query_ok {
+                return Err(load_error());
+            }
+            bind_pairs(&mut form, pairs.iter().chain(&query))?;
+            let data = files::read_urlencoded(body, raw_query).map_err(|_| load_error())?;
+            Ok((form, Value::Object(data)))
+        }
+        Kind::Multipart => {
+            let ctype = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let read =
+                files::read_multipart_bytes(ctype, body.clone(), raw_query, meta).await.map_err(|_| load_error())?;
+            // the values are inferred (numbers, bools) and @jsonPayload is merged in: back to strings
+            for (key, slot) in [
+                ("identity", &mut form.identity),
+                ("password", &mut form.password),
+                ("identityField", &mut form.identity_field),
+            ] {
+                let value = match read.body.get(key) {
+                    Some(Value::Array(items)) => items.first(),
+                    other => other,
+                };
+                *slot = match value {
+                    None | Some(Value::Null) => String::new(),
+                    Some(Value::String(s)) => s.clone(),
+                    Some(v @ (Value::Bool(_) | Value::Number(_))) => v.to_string(),
+                    Some(_) => return Err(load_error()),
+                };
+            }
+            Ok((form, Value::Object(read.body)))
+        }
+        Kind::Xml => Ok((form, Value::Object(Map::new()))),
+    }
+}
+
+/// `@request.body` of other requests (PocketBase's `RequestInfo`): a malformed body is PocketBase's generic
+/// 400.
+pub async fn request_body(
+    headers: &HeaderMap,
+    raw_query: Option<&str>,
+    body: &axum::body::Bytes,
+    meta: &CollectionMeta<'_>,
+) -> Result<Value, ApiError> {
+    if body.is_empty() {
+        return Ok(Value::Object(Map::new()));
+    }
+    match kind(headers)? {
+        Kind::Json => match go_json(body).map_err(|_| ApiError::bad_request())? {
+            Value::Null => Ok(Value::Object(Map::new())),
+            v @ Value::Object(_) => Ok(v),
+            _ => Err(ApiError::bad_request()),
+        },
+        Kind::Urlencoded => files::read_urlencoded(body, raw_query).map(Value::Object),
+        Kind::Multipart => {
+            let ctype = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+            Ok(Value::Object(files::read_multipart_bytes(ctype, body.clone(), raw_query, meta).await?.body))
+        }
+        Kind::Xml => Ok(Value::Object(Map::new())),
+    }
+}
+
+/// Form values from `(key, value)` pairs: the first value of each exact key, then `@jsonPayload` objects
+/// (exact keys, as `json.Unmarshal` into the form).
+fn bind_pairs<'a>(form: &mut PasswordForm, pairs: impl Iterator<Item = &'a (String, String)>) -> Result<(), ApiError> {
+    let mut seen = [false; 3];
+    let mut payloads = Vec::new();
+    for (k, v) in pairs {
+        let slot = match k.as_str() {
+            "identity" => 0,
+            "password" => 1,
+            "identityField" => 2,
+            files::JSON_PAYLOAD => {
+                payloads.push(v);
+                continue;
+            }
+            _ => continue,
+        };
+        if !seen[slot] {
+            seen[slot] = true;
+            *field(form, slot) = v.clone();
+        }
+    }
+    for payload in payloads {
+        match go_json(payload.as_bytes()).map_err(|_| load_error())? {
+            Value::Object(map) => bind_json(form, &map, false)?,
+            Value::Null => {}
+            _ => return Err(load_error()),
+        }
+    }
+    Ok(())
+}
+
+fn field(form: &mut PasswordForm, slot: usize) -> &mut String {
+    match slot {
+        0 => &mut form.identity,
+        1 => &mut form.password,
+        _ => &mut form.identity_field,
+    }
+}
+
+/// A JSON object into the form: `fold` matches names as `MatchCaseInsensitiveNames` does.
+fn bind_json(form: &mut PasswordForm, map: &Map<String, Value>, fold: bool) -> Result<(), ApiError> {
+    let mut seen = [false; 3];
+    for (key, value) in map {
+        let slot = match (fold, if fold { folded(key) } else { key.clone() }.as_str()) {
+            (_, "identity") => 0,
+            (_, "password") => 1,
+            (true, "identityfield") | (false, "identityField") => 2,
+            _ => continue,
+        };
+        if std::mem::replace(&mut seen[slot], true) {
+            return Err(load_error());
+        }
+        *field(form, slot) = match value {
+            Value::String(s) => s.clone(),
+            Value::Null => String::new(),
+            _ => return Err(load_error()),
+        };
+    }
+    Ok(())
+}
+
+/// A name as `encoding/json/v2` compares it case-insensitively: lower case, without `_` and `-`.
+fn folded(name: &str) -> String {
+    name.chars().filter(|c| !matches!(c, '_' | '-')).flat_map(char::to_lowercase).collect()
+}
+
+/// The first JSON value of `bytes` as Go's `encoding/json/v2` decoder reads it: trailing data ignored;
+/// invalid UTF-8 and duplicate object keys (at any depth) are errors.
+pub fn go_json(bytes: &[u8]) -> Result<Value, serde_json::Error> {
+    let text = std::str::from_utf8(bytes).map_err(|e| de::Error::custom(e.to_string()))?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    Unique.deserialize(&mut de)
+}
+
+/// A JSON value with every object's keys checked for duplicates.
+struct Unique;
+
+impl<'de> DeserializeSeed<'de> for Unique {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Unique {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        Unique.deserialize(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element_seed(Unique)? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let mut map = Map::new();
+        while let Some(key) = access.next_key::<String>()? {
+            let value = access.next_value_seed(Unique)?;
+            if map.insert(key.clone(), value).is_some() {
+                return Err(de::Error::custom(format!("duplicate object member name {key:?}")));
+            }
+        }
+        Ok(Value::Object(map))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn form_of(json: &str) -> Result<PasswordForm, ApiError> {
+        let mut form = PasswordForm::default();
+        match go_json(json.as_bytes()).map_err(|_| load_error())? {
+            Value::Object(map) => bind_json(&mut form, &map, true)?,
+            Value::Null => {}
+            _ => return Err(load_error()),
+        }
+        Ok(form)
+    }
+
+    #[test]
+    fn json_like_go_v2() {
+        let f = form_of(r#"{"IDENTITY":"a","Pass_word":"b","identity-field":"email","x":{"y":[1]}}"#).unwrap();
+        assert_eq!((f.identity.as_str(), f.password.as_str(), f.identity_field.as_str()), ("a", "b", "email"));
+        assert_eq!(form_of(r#"{"identity":"a"} trailing"#).unwrap().identity, "a");
+        assert_eq!(form_of(r#"{"identity":null}"#).unwrap().identity, "");
+        assert_eq!(form_of("null").unwrap(), PasswordForm::default());
+        for bad in [
+            r#"{"identity":1}"#,
+            r#"{"password":true}"#,
+            r#"{"identity":"a","identity":"b"}"#,
+            r#"{"identity":"a","Identity":"b"}"#,
+            r#"{"x":{"a":1,"a":2}}"#,
+            "[1]",
+            "{bad",
+        ] {
+            assert!(form_of(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn pairs_take_the_first_value_and_json_payloads() {
+        let pairs = [
+            ("identity".to_owned(), "a@b.co".to_owned()),
+            ("identity".to_owned(), "other".to_owned()),
+            ("IDENTITY".to_owned(), "ignored".to_owned()),
+            ("@jsonPayload".to_owned(), r#"{"password":"pw"}"#.to_owned()),
+        ];
+        let mut form = PasswordForm::default();
+        bind_pairs(&mut form, pairs.iter()).unwrap();
+        assert_eq!((form.identity.as_str(), form.password.as_str()), ("a@b.co", "pw"));
+        let bad = [("@jsonPayload".to_owned(), r#"{"password":5}"#.to_owned())];
+        assert!(bind_pairs(&mut PasswordForm::default(), bad.iter()).is_err());
+    }
+
+    #[test]
+    fn invalid_utf8_is_an_error() {
+        assert!(go_json(b"{\"a\":\"x\xff\"}").is_err());
+        assert_eq!(go_json("{\"a\":\"\u{ff}\"}".as_bytes()).unwrap(), json!({"a": "\u{ff}"}));
+    }
+}
