@@ -619,6 +619,10 @@ fn write_cases() -> Vec<Case> {
             .raw("", serde_json::to_vec(&new_user("nocontenttype@example.com")).unwrap()),
         Case::new("create a user with malformed JSON", "POST", users).raw("application/json", "{\"email\": "),
         Case::new("create a user with a JSON array", "POST", users).raw("application/json", "[1, 2]"),
+        Case::new("create a user with a duplicate JSON key", "POST", users)
+            .raw("application/json", "{\"name\":\"a\",\"name\":\"b\",\"email\":\"dup@example.com\"}"),
+        Case::new("create a user with invalid UTF-8", "POST", users)
+            .raw("application/json", b"{\"name\":\"\xff\"}".to_vec()),
         Case::new("create a user with a JSON string", "POST", users).raw("application/json", "\"x\""),
         Case::new("create a user with JSON null", "POST", users).raw("application/json", "null"),
         Case::new("create a user with trailing garbage", "POST", users)

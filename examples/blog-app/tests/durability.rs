@@ -80,6 +80,8 @@ fn acknowledged_writes_survive_sigkill() {
             .unwrap_or_else(|e| panic!("acknowledged user {id} ({name}) is missing after the kill: {e}"));
         assert_eq!(&row.0, name, "user {id} is whole");
         assert!(row.1.ends_with("@example.com") && row.2.starts_with("$2"), "user {id} is whole: {row:?}");
+        // bcrypt at PocketBase's default cost (10), not the Rust crate's 12.
+        assert_eq!(row.2.get(4..7), Some("10$"), "user {id}: {}", row.2);
     }
     // No torn records: every user written by the load has all its fields.
     let torn: i64 = db

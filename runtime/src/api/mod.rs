@@ -1,6 +1,6 @@
 //! The HTTP API: PocketBase's routes, status codes and JSON shapes.
 
-mod body;
+pub(crate) mod body;
 pub mod error;
 pub mod expand;
 pub mod fields;

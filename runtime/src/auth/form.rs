@@ -14,9 +14,9 @@
 //! * Anything else with a body: 400 "Unsupported Content-Type.".
 
 use axum::http::{HeaderMap, StatusCode, header};
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
+use crate::api::body::go_json;
 use crate::api::error::ApiError;
 use crate::files;
 use crate::meta::CollectionMeta;
@@ -208,78 +208,6 @@ fn bind_json(form: &mut PasswordForm, map: &Map<String, Value>, fold: bool) -> R
 /// A name as `encoding/json/v2` compares it case-insensitively: lower case, without `_` and `-`.
 fn folded(name: &str) -> String {
     name.chars().filter(|c| !matches!(c, '_' | '-')).flat_map(char::to_lowercase).collect()
-}
-
-/// The first JSON value of `bytes` as Go's `encoding/json/v2` decoder reads it: trailing data ignored;
-/// invalid UTF-8 and duplicate object keys (at any depth) are errors.
-pub fn go_json(bytes: &[u8]) -> Result<Value, serde_json::Error> {
-    let text = std::str::from_utf8(bytes).map_err(|e| de::Error::custom(e.to_string()))?;
-    let mut de = serde_json::Deserializer::from_str(text);
-    Unique.deserialize(&mut de)
-}
-
-/// A JSON value with every object's keys checked for duplicates.
-struct Unique;
-
-impl<'de> DeserializeSeed<'de> for Unique {
-    type Value = Value;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Unique {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_none<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        Unique.deserialize(d)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::new();
-        while let Some(v) = seq.next_element_seed(Unique)? {
-            items.push(v);
-        }
-        Ok(Value::Array(items))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
-        let mut map = Map::new();
-        while let Some(key) = access.next_key::<String>()? {
-            let value = access.next_value_seed(Unique)?;
-            if map.insert(key.clone(), value).is_some() {
-                return Err(de::Error::custom(format!("duplicate object member name {key:?}")));
-            }
-        }
-        Ok(Value::Object(map))
-    }
 }
 
 #[cfg(test)]

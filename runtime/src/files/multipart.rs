@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use axum::body::Bytes;
 use axum::extract::Multipart;
 use axum::http::StatusCode;
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use super::{names, sniff};
+use crate::api::body::go_json_whole;
 use crate::api::error::ApiError;
 use crate::meta::{CollectionMeta, FieldKind};
 use crate::validate::{Upload, UploadedFile};
@@ -167,10 +167,8 @@ pub fn unmarshal_form(pairs: Vec<(String, Vec<u8>)>) -> Result<Map<String, Value
         body.insert(k, value);
     }
     for payload in payloads {
-        let text = std::str::from_utf8(&payload).map_err(|_| ApiError::bad_request())?;
-        let mut de = serde_json::Deserializer::from_str(text);
-        let Strict(value) = de::Deserialize::deserialize(&mut de).map_err(|_| ApiError::bad_request())?;
-        de.end().map_err(|_| ApiError::bad_request())?;
+        let mut value = go_json_whole(&payload).map_err(|_| ApiError::bad_request())?;
+        as_float64(&mut value);
         match value {
             Value::Null => body.clear(),
             Value::Object(map) => {
@@ -237,64 +235,13 @@ fn merge(dst: &mut Value, src: Value) -> Result<(), ()> {
     Ok(())
 }
 
-/// A JSON value as Go's `encoding/json/v2` reads it into `any`: numbers are float64, duplicate object
-/// keys are an error.
-struct Strict(Value);
-
-impl<'de> de::Deserialize<'de> for Strict {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(StrictVisitor).map(Strict)
-    }
-}
-
-struct StrictVisitor;
-
-impl<'de> Visitor<'de> for StrictVisitor {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(crate::record::float(v as f64))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(crate::record::float(v as f64))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(crate::record::float(v))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_none<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut out = Vec::new();
-        while let Some(Strict(v)) = seq.next_element()? {
-            out.push(v);
-        }
-        Ok(Value::Array(out))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = Map::new();
-        while let Some(k) = map.next_key::<String>()? {
-            let Strict(v) = map.next_value()?;
-            if out.insert(k.clone(), v).is_some() {
-                return Err(de::Error::custom(format!("duplicate name {k:?}")));
-            }
-        }
-        Ok(Value::Object(out))
+/// Numbers as Go's `encoding/json/v2` reads them into `any`: float64.
+fn as_float64(value: &mut Value) {
+    match value {
+        Value::Number(n) => *value = crate::record::float(n.as_f64().unwrap_or(0.0)),
+        Value::Array(items) => items.iter_mut().for_each(as_float64),
+        Value::Object(map) => map.values_mut().for_each(as_float64),
+        _ => {}
     }
 }
 
