@@ -34,6 +34,8 @@ pub struct AppState {
     /// The data directory (`--dir`): data.db and `storage/` for uploaded files.
     pub data_dir: Arc<PathBuf>,
     pub hooks: Arc<dyn RecordHooks>,
+    /// Committed changes, for realtime and live UI pages.
+    pub events: crate::events::Events,
 }
 
 /// PocketBase's 404 message for an unknown collection in the path of list, view and delete.
@@ -84,7 +86,7 @@ async fn requester(state: &AppState, headers: &axum::http::HeaderMap) -> Request
 
 /// The whole API for a generated app (see [`crate::server::Server`] to add hooks and routes).
 pub fn router(app: &'static App, store: Store, data_dir: PathBuf, hooks: Arc<dyn RecordHooks>) -> Router {
-    let state = AppState { app, store, data_dir: Arc::new(data_dir), hooks };
+    let state = AppState { app, store, data_dir: Arc::new(data_dir), hooks, events: Default::default() };
     let security = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_XSS_PROTECTION, "1; mode=block"),

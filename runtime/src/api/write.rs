@@ -16,6 +16,7 @@ use super::body;
 use super::error::{ApiError, ApiResult};
 use super::{AppState, MISSING_COLLECTION, MISSING_OR_INVALID_COLLECTION, collection, requester, urlenc};
 use crate::access::{Condition, Rule};
+use crate::events::{Action, RecordEvent};
 use crate::files;
 use crate::filter::sql::Value as ReqValue;
 use crate::meta::{CollectionKind, CollectionMeta, FieldKind};
@@ -194,6 +195,7 @@ pub async fn create(
             return Err(e);
         }
     };
+    state.events.publish([RecordEvent { action: Action::Create, collection: meta, record: stored.clone() }]);
     state.hooks.after_create(meta.name, &stored);
     respond(&state, meta, record, &query, req, who.viewer).await
 }
@@ -252,6 +254,7 @@ pub async fn update(
             tracing::warn!("failed to delete replaced files of {}/{record_id}: {e}", meta.name);
         }
     }
+    state.events.publish([RecordEvent { action: Action::Update, collection: meta, record: stored_values.clone() }]);
     state.hooks.after_update(meta.name, &stored_values);
     respond(&state, meta, record, &query, req, who.viewer).await
 }
@@ -276,24 +279,25 @@ pub async fn delete(
         .write(move |tx| {
             let record = stored(tx, meta, &id, &rule)?.ok_or_else(ApiError::not_found)?;
             hooks.before_delete(meta.name, &record).map_err(hook_error)?;
-            let mut visited = BTreeSet::new();
-            delete_cascading(tx, schema.collections, meta, &id, &mut visited)?;
-            Ok((record, visited))
+            let mut cascade = Cascade::default();
+            delete_cascading(tx, schema.collections, meta, &id, &mut cascade)?;
+            Ok((record, cascade.changes))
         })
         .await?;
-    let (deleted, removed) = deleted;
+    let (deleted, changes) = deleted;
     // Every deleted record's files go after the commit (cascaded deletes included).
     let dir = state.data_dir.clone();
+    let removed: Vec<(&str, String)> =
+        changes.iter().filter(|c| c.action == Action::Delete).map(|c| (c.collection.id, c.id().to_owned())).collect();
     let _ = blocking(move || {
-        for (collection, id) in removed {
-            if let Some(c) = schema.collections.iter().find(|c| c.name == collection)
-                && let Err(e) = files::delete_record_dir(&dir, c.id, &id)
-            {
-                tracing::warn!("failed to delete the files of {collection}/{id}: {e}");
+        for (collection_id, id) in removed {
+            if let Err(e) = files::delete_record_dir(&dir, collection_id, &id) {
+                tracing::warn!("failed to delete the files of {collection_id}/{id}: {e}");
             }
         }
     })
     .await;
+    state.events.publish(changes);
     state.hooks.after_delete(meta.name, &deleted);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -479,16 +483,24 @@ fn read_one(conn: &Connection, meta: &CollectionMeta, id: &str, viewer: &Viewer)
     Ok(conn.prepare_cached(&sql)?.query_row([id], |row| record::from_row(meta, row, viewer))?)
 }
 
+/// What a delete touched: the records it removed and the ones it unlinked, as events in the order they
+/// happened (a record unlinked and later deleted by the same cascade shows both).
+#[derive(Default)]
+struct Cascade {
+    visited: BTreeSet<(&'static str, String)>,
+    changes: Vec<RecordEvent>,
+}
+
 /// Deletes a record after settling every relation that points at it: cascading deletes follow
 /// `cascadeDelete`; other references are removed, unless that empties a required relation.
 fn delete_cascading(
     tx: &Transaction,
-    all: &[CollectionMeta],
-    meta: &CollectionMeta,
+    all: &'static [CollectionMeta<'static>],
+    meta: &'static CollectionMeta<'static>,
     id: &str,
-    visited: &mut BTreeSet<(String, String)>,
+    cascade: &mut Cascade,
 ) -> ApiResult<()> {
-    if !visited.insert((meta.name.to_owned(), id.to_owned())) {
+    if !cascade.visited.insert((meta.name, id.to_owned())) {
         return Ok(());
     }
     for source in all.iter().filter(|c| c.kind != CollectionKind::View) {
@@ -512,7 +524,7 @@ fn delete_cascading(
                 .collect::<Result<_, _>>()?;
             for (other, value) in referencing {
                 if cascade_delete {
-                    delete_cascading(tx, all, source, &other, visited)?;
+                    delete_cascading(tx, all, source, &other, cascade)?;
                     continue;
                 }
                 let remaining: Value = if multi {
@@ -532,17 +544,24 @@ fn delete_cascading(
                 }
                 let sql = format!("UPDATE `{}` SET `{}` = ? WHERE `id` = ?", source.name, f.name);
                 tx.execute(&sql, rusqlite::params![to_sql(f.kind, multi, &remaining), other])?;
+                if let Some(record) = stored(tx, source, &other, &Condition::default())? {
+                    cascade.changes.push(RecordEvent { action: Action::Update, collection: source, record });
+                }
             }
         }
     }
+    let record = stored(tx, meta, id, &Condition::default())?;
     tx.execute(&format!("DELETE FROM `{}` WHERE `id` = ?", meta.name), [id])?;
+    if let Some(record) = record {
+        cascade.changes.push(RecordEvent { action: Action::Delete, collection: meta, record });
+    }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::meta::{FieldMeta, SchemaMeta};
+    use crate::meta::FieldMeta;
 
     const fn relation(
         name: &'static str,
@@ -579,7 +598,7 @@ mod tests {
     static PIN_FIELDS: [FieldMeta<'static>; 2] = [ID, relation("post", "posts", false, true, 1)];
     static LIST_FIELDS: [FieldMeta<'static>; 2] = [ID, relation("posts", "posts", false, false, 5)];
 
-    fn setup() -> (Connection, Vec<CollectionMeta<'static>>) {
+    fn setup() -> (Connection, &'static [CollectionMeta<'static>]) {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(
             "CREATE TABLE posts (id TEXT PRIMARY KEY);
@@ -597,7 +616,7 @@ mod tests {
             coll("pins", &PIN_FIELDS),
             coll("posts", &POST_FIELDS),
         ];
-        (conn, colls)
+        (conn, colls.leak())
     }
 
     fn count(tx: &Transaction, sql: &str) -> i64 {
@@ -607,17 +626,22 @@ mod tests {
     #[test]
     fn delete_cascades_and_unlinks() {
         let (mut conn, colls) = setup();
-        let schema = SchemaMeta { collections: &colls };
         let tx = conn.transaction().unwrap();
-        let mut visited = BTreeSet::new();
-        delete_cascading(&tx, schema.collections, &colls[3], "p1", &mut visited).unwrap();
+        let mut cascade = Cascade::default();
+        delete_cascading(&tx, colls, &colls[3], "p1", &mut cascade).unwrap();
         assert_eq!(count(&tx, "SELECT COUNT(*) FROM posts WHERE id = 'p1'"), 0);
         // cascadeDelete: the comment went with its post; the other post's comment stayed.
         assert_eq!(count(&tx, "SELECT COUNT(*) FROM comments"), 1);
         // A multi relation without cascade loses just that id.
         let remaining: String = tx.query_row("SELECT posts FROM lists", [], |r| r.get(0)).unwrap();
         assert_eq!(remaining, r#"["p2"]"#);
-        assert!(visited.contains(&("comments".to_owned(), "c1".to_owned())), "cascaded records are reported");
+        // Events in the order things happened: the comment went first, the list was unlinked, the post last.
+        let events: Vec<(Action, &str, &str)> =
+            cascade.changes.iter().map(|e| (e.action, e.collection.name, e.id())).collect();
+        assert_eq!(
+            events,
+            [(Action::Delete, "comments", "c1"), (Action::Update, "lists", "l1"), (Action::Delete, "posts", "p1")]
+        );
     }
 
     #[test]
@@ -625,7 +649,7 @@ mod tests {
         let (mut conn, colls) = setup();
         conn.execute("INSERT INTO pins VALUES ('x1', 'p2')", []).unwrap();
         let tx = conn.transaction().unwrap();
-        let err = delete_cascading(&tx, &colls, &colls[3], "p2", &mut BTreeSet::new()).unwrap_err();
+        let err = delete_cascading(&tx, colls, &colls[3], "p2", &mut Cascade::default()).unwrap_err();
         assert_eq!(err.message, DELETE_FAILED);
     }
 }

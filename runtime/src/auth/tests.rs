@@ -151,7 +151,13 @@ fn fixture() -> Fixture {
         )
         .unwrap();
     });
-    let state = AppState { app: &APP, store, data_dir: Arc::new(dir.path().to_path_buf()), hooks: Arc::new(NoHooks) };
+    let state = AppState {
+        app: &APP,
+        store,
+        data_dir: Arc::new(dir.path().to_path_buf()),
+        hooks: Arc::new(NoHooks),
+        events: Default::default(),
+    };
     Fixture { state, _dir: dir }
 }
 
