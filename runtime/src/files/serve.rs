@@ -68,8 +68,7 @@ const EXTENSION_TYPES: [(&str, &str); 7] = [
     (".pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
 ];
 
-/// Who a `?token=` file token authenticates. Auth is not implemented yet: [`file_token_auth`] always
-/// says "guest", which is where the token check slots in.
+/// Who a `?token=` file token authenticates.
 #[derive(Debug, Clone, Default)]
 pub struct FileAuth {
     pub superuser: bool,
@@ -77,11 +76,11 @@ pub struct FileAuth {
     pub auth: Option<ReqValue>,
 }
 
-/// The requester a file token stands for (`None`: no token, or an invalid/expired one → guest).
-/// TODO(auth): verify the JWT (type `file`, signed with the auth collection's file token secret), load
-/// the record, and drop a superuser whose IP is not in `superuserIPs` as PocketBase does.
-fn file_token_auth(_state: &AppState, _token: &str) -> Option<FileAuth> {
-    None
+/// The requester a file token stands for (`None`: an invalid or expired token, or one of another kind → guest,
+/// as PocketBase treats it).
+async fn file_token_auth(state: &AppState, token: &str) -> Option<FileAuth> {
+    let auth = crate::auth::find_auth_record_by_token(state, token, crate::auth::TokenKind::File).await?;
+    Some(FileAuth { superuser: auth.is_superuser(), auth: Some(auth.request_value()) })
 }
 
 pub(crate) async fn download(
@@ -128,7 +127,7 @@ async fn serve(
     if protected {
         let auth = match first("token") {
             "" => None,
-            token => file_token_auth(state, token),
+            token => file_token_auth(state, token).await,
         };
         let first_values: HashMap<String, String> = query.iter().rev().map(|(k, v)| (k.clone(), v.clone())).collect();
         if !can_view(state, api, &record_id, auth, method, &first_values, headers)
