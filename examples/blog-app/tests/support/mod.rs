@@ -400,6 +400,11 @@ impl Server {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// The server's whole log so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
     /// The end of the server's log, for failure messages.
     pub fn log_tail(&self) -> String {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
@@ -475,16 +480,29 @@ pub fn spawn_ours(pb_data: &Path, parent: &Path) -> Server {
     start_ours(parent)
 }
 
-/// Our server on the `pb_data` already in `parent` (e.g. again after a crash).
+/// Our server on the `pb_data` already in `parent` (e.g. again after a crash). Rate limits are off, as they
+/// are in the reference PocketBase (tests/rate_limits.rs tests them).
 pub fn start_ours(parent: &Path) -> Server {
+    start_ours_with(parent, &["--rate-limits", "off"])
+}
+
+/// [`spawn_ours`] with other `serve` arguments (rate limits as given, pbgen's default without the flag).
+pub fn spawn_ours_with(pb_data: &Path, parent: &Path, args: &[&str]) -> Server {
+    copy_dir(pb_data, &parent.join("pb_data"));
+    start_ours_with(parent, args)
+}
+
+fn start_ours_with(parent: &Path, args: &[&str]) -> Server {
     let port = free_port();
     let log = parent.join(format!("server-{port}.log"));
     let out = std::fs::File::create(&log).expect("log file");
     let child = Command::new(env!("CARGO_BIN_EXE_blog-app"))
         .args(["serve", "--http", &format!("127.0.0.1:{port}"), "--dir"])
         .arg(parent.join("pb_data"))
+        .args(args)
         .current_dir(parent)
-        .env("RUST_LOG", "warn")
+        // warnings, and the mails a server without SMTP writes to its log (tests read tokens from there)
+        .env("RUST_LOG", "warn,pbgen_runtime::mail=info")
         .stdin(Stdio::null())
         .stdout(out.try_clone().expect("log file"))
         .stderr(out)
