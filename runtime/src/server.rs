@@ -20,6 +20,8 @@ pub struct App {
     pub tables: &'static [Table],
     /// One entry per collection, in `schema.collections` order.
     pub collections: &'static [CollectionApi],
+    /// The OpenAPI document `gen` wrote (`openapi.json`), served at `/api/openapi.json`.
+    pub openapi: &'static str,
     list_rules: OnceLock<ParsedListRules>,
 }
 
@@ -61,7 +63,13 @@ impl App {
         tables: &'static [Table],
         collections: &'static [CollectionApi],
     ) -> Self {
-        Self { schema, tables, collections, list_rules: OnceLock::new() }
+        Self { schema, tables, collections, openapi: "{}", list_rules: OnceLock::new() }
+    }
+
+    /// The app with its OpenAPI document (generated crates pass their `openapi.json`).
+    pub const fn with_openapi(mut self, spec: &'static str) -> Self {
+        self.openapi = spec;
+        self
     }
 
     /// Every collection's list rule, parsed once, for client filters that traverse relations.
@@ -126,11 +134,12 @@ pub struct Server {
     app: &'static App,
     hooks: Arc<dyn RecordHooks>,
     routes: axum::Router,
+    openapi_hooks: Vec<crate::api::openapi::OpenApiHook>,
 }
 
 impl Server {
     pub fn new(app: &'static App) -> Self {
-        Self { app, hooks: Arc::new(NoHooks), routes: axum::Router::new() }
+        Self { app, hooks: Arc::new(NoHooks), routes: axum::Router::new(), openapi_hooks: Vec::new() }
     }
 
     /// Hooks called around every create, update and delete.
@@ -146,10 +155,20 @@ impl Server {
         self
     }
 
+    /// Changes the OpenAPI document served at `/api/openapi.json` (e.g. to describe the routes added with
+    /// [`Server::merge`]); hooks run in the order they were added, once, when the router is built.
+    pub fn with_openapi(mut self, hook: impl Fn(&mut serde_json::Value) + Send + Sync + 'static) -> Self {
+        self.openapi_hooks.push(Arc::new(hook));
+        self
+    }
+
     /// The whole router for a store and data directory.
     pub fn router(&self, store: Store, dir: PathBuf) -> axum::Router {
+        // The OpenAPI document with the user's changes, made once and seen by `/api/openapi.json`.
+        let document = crate::api::openapi::Document::new(self.app.openapi, &self.openapi_hooks)
+            .unwrap_or_else(|e| panic!("{e}"));
         let user = self.routes.clone().layer(axum::Extension(store.clone()));
-        user.merge(crate::api::router(self.app, store, dir, self.hooks.clone()))
+        user.merge(crate::api::router(self.app, store, dir, self.hooks.clone())).layer(axum::Extension(document))
     }
 
     /// Parses the command line (`serve [--http ADDR] [--dir DIR]`) and runs it.

@@ -1,6 +1,7 @@
 //! Emitters: pure functions from the IR to files. Everything is collected into a [`FileSet`] (an ordered
 //! map), so the output is the same bytes on every run and every machine.
 
+mod openapi;
 pub mod rules;
 mod rust;
 mod sql;
@@ -59,6 +60,7 @@ pub fn emit(ir: &Ir, target: &Target) -> Result<FileSet, Errors> {
     let rules = rules::compile(ir)?;
     files.add("Cargo.toml", cargo_toml(target))?;
     rust::emit(ir, &rules, target, &mut files)?;
+    files.add("openapi.json", openapi::document(ir, target))?;
     Ok(files)
 }
 

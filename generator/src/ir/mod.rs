@@ -3,7 +3,7 @@
 //! Emitters read only this. Collections are sorted by name and fields keep their schema order, so output
 //! does not depend on input order; relations point at collections by index; every name is a valid identifier.
 
-mod index;
+pub mod index;
 mod lower;
 pub mod naming;
 mod rules;

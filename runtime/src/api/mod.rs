@@ -5,6 +5,7 @@ pub mod error;
 pub mod expand;
 pub mod fields;
 mod list;
+pub mod openapi;
 mod records;
 mod urlenc;
 mod write;
@@ -104,6 +105,7 @@ pub fn router(app: &'static App, store: Store, data_dir: PathBuf, hooks: Arc<dyn
         .route("/api/collections/{collection}", get(unauthorized))
         .merge(crate::files::routes())
         .merge(crate::auth::routes())
+        .merge(openapi::routes())
         .fallback(not_found)
         // PocketBase answers a known path with an unknown method like an unknown route.
         .method_not_allowed_fallback(resource_not_found)

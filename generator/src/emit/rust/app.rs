@@ -60,7 +60,10 @@ pub fn app(ir: &Ir, rules: &[CollectionRules]) -> Result<TokenStream, syn::Error
 
         /// The whole app: serve it with `pbgen_runtime::codegen::main(&APP)` (what `src/main.rs` does), or
         /// build the router yourself and merge your own routes into it.
-        pub static APP: App = App::new(&SCHEMA, TABLES, COLLECTIONS);
+        pub static APP: App = App::new(&SCHEMA, TABLES, COLLECTIONS).with_openapi(OPENAPI);
+
+        /// The OpenAPI document of this API (`openapi.json` beside `src/`), served at `/api/openapi.json`.
+        pub const OPENAPI: &str = include_str!("../openapi.json");
 
         static COLLECTIONS: &[CollectionApi] = &[#(#collections),*];
     })
