@@ -18,6 +18,8 @@ pub mod filter;
 mod gojson;
 #[cfg(feature = "server")]
 pub mod hooks;
+#[cfg(feature = "server")]
+pub mod mail;
 pub mod meta;
 #[cfg(feature = "server")]
 pub mod migrate;
@@ -43,7 +45,7 @@ pub mod codegen {
     pub use crate::hooks::{HookError, HookResult, RecordHooks, typed, typed_ref};
     pub use crate::meta::{CollectionKind, CollectionMeta, FieldKind, FieldMeta, SchemaMeta};
     pub use crate::schema::{Column, Table, TableKind};
-    pub use crate::server::{App, AuthSettings, CollectionApi, Server, main};
+    pub use crate::server::{App, AuthSettings, CollectionApi, EmailTemplate, Server, main};
     pub use crate::types::{GeoPoint, empty_as_none, number};
     pub use serde;
     pub use serde_json;

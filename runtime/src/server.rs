@@ -55,6 +55,19 @@ pub struct AuthSettings {
     pub mfa_duration: u64,
     pub otp: bool,
     pub otp_duration: u64,
+    /// The mails of the verification, password reset and email change flows: the schema's templates,
+    /// PocketBase's defaults when `None`.
+    pub verification_template: Option<EmailTemplate>,
+    pub reset_password_template: Option<EmailTemplate>,
+    pub confirm_email_change_template: Option<EmailTemplate>,
+}
+
+/// A collection's mail template: subject and HTML body with `{APP_NAME}`, `{APP_URL}`, `{TOKEN}` and
+/// `{RECORD:field}` placeholders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmailTemplate {
+    pub subject: &'static str,
+    pub body: &'static str,
 }
 
 impl App {
@@ -104,6 +117,8 @@ enum Command {
         /// The data directory (data.db lives here).
         #[arg(long, default_value = "./pb_data")]
         dir: PathBuf,
+        #[command(flatten)]
+        mail: crate::mail::MailArgs,
     },
     /// Manage superusers.
     Superuser {
@@ -134,17 +149,24 @@ pub struct Server {
     app: &'static App,
     hooks: Arc<dyn RecordHooks>,
     routes: axum::Router,
+    mail: crate::mail::Mailer,
     openapi_hooks: Vec<crate::api::openapi::OpenApiHook>,
 }
 
 impl Server {
     pub fn new(app: &'static App) -> Self {
-        Self { app, hooks: Arc::new(NoHooks), routes: axum::Router::new(), openapi_hooks: Vec::new() }
+        Self { app, hooks: Arc::new(NoHooks), routes: axum::Router::new(), mail: Default::default(), openapi_hooks: Vec::new() }
     }
 
     /// Hooks called around every create, update and delete.
     pub fn with_hooks(mut self, hooks: impl RecordHooks) -> Self {
         self.hooks = Arc::new(hooks);
+        self
+    }
+
+    /// How mails are sent (by default they are written to the log).
+    pub fn with_mail(mut self, mailer: crate::mail::Mailer) -> Self {
+        self.mail = mailer;
         self
     }
 
@@ -168,7 +190,7 @@ impl Server {
         let document = crate::api::openapi::Document::new(self.app.openapi, &self.openapi_hooks)
             .unwrap_or_else(|e| panic!("{e}"));
         let user = self.routes.clone().layer(axum::Extension(store.clone()));
-        user.merge(crate::api::router(self.app, store, dir, self.hooks.clone())).layer(axum::Extension(document))
+        user.merge(crate::api::router(self.app, store, dir, self.hooks.clone(), self.mail.clone())).layer(axum::Extension(document))
     }
 
     /// Parses the command line (`serve [--http ADDR] [--dir DIR]`) and runs it.
@@ -196,8 +218,19 @@ fn run_cli(server: Server) -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=info".into()),
         )
         .init();
+    // serve's mail options: an SMTP server, or mails written to the log
+    let server = match &cli.command {
+        Command::Serve { mail, .. } => match crate::mail::Mailer::new(mail.clone()) {
+            Ok(mailer) => server.with_mail(mailer),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        Command::Superuser { .. } => server,
+    };
     let (http, dir) = match cli.command {
-        Command::Serve { http, dir } => (http, dir),
+        Command::Serve { http, dir, .. } => (http, dir),
         Command::Superuser { action: SuperuserAction::Upsert { email, password, dir } } => {
             return upsert_superuser(server.app, &dir, &email, &password);
         }

@@ -67,6 +67,7 @@ fn serve_ours(rt: &tokio::runtime::Runtime, app: &'static App, data: &Path) -> O
         data_dir: Arc::new(data.to_path_buf()),
         hooks: Arc::new(pbgen_runtime::hooks::NoHooks),
         events: Default::default(),
+        mail: Default::default(),
     };
     let router = auth::routes().with_state(state.clone());
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();

@@ -119,6 +119,7 @@ fn start_ours(dir: PathBuf) -> Ours {
         data_dir: Arc::new(dir),
         hooks: Arc::new(pbgen_runtime::hooks::NoHooks),
         events: Default::default(),
+        mail: Default::default(),
     };
     let router = files::routes().with_state(state).layer(axum::middleware::map_response(
         |mut r: axum::response::Response| async move {

@@ -742,6 +742,18 @@ static COLLECTIONS: &[CollectionApi] = &[
             mfa_duration: 600u64,
             otp: false,
             otp_duration: 180u64,
+            verification_template: Some(::pbgen_runtime::codegen::EmailTemplate {
+                subject: "Verify your {APP_NAME} email",
+                body: "<p>Hello,</p>\n<p>Thank you for joining us at {APP_NAME}.</p>\n<p>Click on the button below to verify your email address.</p>\n<p>\n  <a class=\"btn\" href=\"{APP_URL}/_/#/auth/confirm-verification/{TOKEN}\" target=\"_blank\" rel=\"noopener\">Verify</a>\n</p>\n<p><i>If you didn't recently register, please ignore this email.</i></p>\n<p>\n  Thanks,<br/>\n  {APP_NAME} team\n</p>",
+            }),
+            reset_password_template: Some(::pbgen_runtime::codegen::EmailTemplate {
+                subject: "Reset your {APP_NAME} password",
+                body: "<p>Hello,</p>\n<p>Click on the button below to reset your password.</p>\n<p>\n  <a class=\"btn\" href=\"{APP_URL}/_/#/auth/confirm-password-reset/{TOKEN}\" target=\"_blank\" rel=\"noopener\">Reset password</a>\n</p>\n<p><i>If you didn't ask to reset your password, please ignore this email.</i></p>\n<p>\n  Thanks,<br/>\n  {APP_NAME} team\n</p>",
+            }),
+            confirm_email_change_template: Some(::pbgen_runtime::codegen::EmailTemplate {
+                subject: "Confirm your {APP_NAME} new email address",
+                body: "<p>Hello,</p>\n<p>Click on the button below to confirm your new email address.</p>\n<p>\n  <a class=\"btn\" href=\"{APP_URL}/_/#/auth/confirm-email-change/{TOKEN}\" target=\"_blank\" rel=\"noopener\">Confirm new email</a>\n</p>\n<p><i>If you didn't ask to change your email address, please ignore this email.</i></p>\n<p>\n  Thanks,<br/>\n  {APP_NAME} team\n</p>",
+            }),
         }),
     },
     CollectionApi {
@@ -1406,6 +1418,18 @@ static COLLECTIONS: &[CollectionApi] = &[
             mfa_duration: 600u64,
             otp: false,
             otp_duration: 180u64,
+            verification_template: Some(::pbgen_runtime::codegen::EmailTemplate {
+                subject: "Verify your {APP_NAME} email",
+                body: "<p>Hello,</p>\n<p>Thank you for joining us at {APP_NAME}.</p>\n<p>Click on the button below to verify your email address.</p>\n<p>\n  <a class=\"btn\" href=\"{APP_URL}/_/#/auth/confirm-verification/{TOKEN}\" target=\"_blank\" rel=\"noopener\">Verify</a>\n</p>\n<p><i>If you didn't recently register, please ignore this email.</i></p>\n<p>\n  Thanks,<br/>\n  {APP_NAME} team\n</p>",
+            }),
+            reset_password_template: Some(::pbgen_runtime::codegen::EmailTemplate {
+                subject: "Reset your {APP_NAME} password",
+                body: "<p>Hello,</p>\n<p>Click on the button below to reset your password.</p>\n<p>\n  <a class=\"btn\" href=\"{APP_URL}/_/#/auth/confirm-password-reset/{TOKEN}\" target=\"_blank\" rel=\"noopener\">Reset password</a>\n</p>\n<p><i>If you didn't ask to reset your password, please ignore this email.</i></p>\n<p>\n  Thanks,<br/>\n  {APP_NAME} team\n</p>",
+            }),
+            confirm_email_change_template: Some(::pbgen_runtime::codegen::EmailTemplate {
+                subject: "Confirm your {APP_NAME} new email address",
+                body: "<p>Hello,</p>\n<p>Click on the button below to confirm your new email address.</p>\n<p>\n  <a class=\"btn\" href=\"{APP_URL}/_/#/auth/confirm-email-change/{TOKEN}\" target=\"_blank\" rel=\"noopener\">Confirm new email</a>\n</p>\n<p><i>If you didn't ask to change your email address, please ignore this email.</i></p>\n<p>\n  Thanks,<br/>\n  {APP_NAME} team\n</p>",
+            }),
         }),
     },
 ];

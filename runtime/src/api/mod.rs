@@ -8,7 +8,7 @@ mod list;
 pub mod openapi;
 mod records;
 mod urlenc;
-mod write;
+pub(crate) mod write;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -37,6 +37,8 @@ pub struct AppState {
     pub hooks: Arc<dyn RecordHooks>,
     /// Committed changes, for realtime and live UI pages.
     pub events: crate::events::Events,
+    /// Sends (or logs) the auth flows' mails.
+    pub mail: crate::mail::Mailer,
 }
 
 /// PocketBase's 404 message for an unknown collection in the path of list, view and delete.
@@ -86,8 +88,14 @@ async fn requester(state: &AppState, headers: &axum::http::HeaderMap) -> Request
 }
 
 /// The whole API for a generated app (see [`crate::server::Server`] to add hooks and routes).
-pub fn router(app: &'static App, store: Store, data_dir: PathBuf, hooks: Arc<dyn RecordHooks>) -> Router {
-    let state = AppState { app, store, data_dir: Arc::new(data_dir), hooks, events: Default::default() };
+pub fn router(
+    app: &'static App,
+    store: Store,
+    data_dir: PathBuf,
+    hooks: Arc<dyn RecordHooks>,
+    mail: crate::mail::Mailer,
+) -> Router {
+    let state = AppState { app, store, data_dir: Arc::new(data_dir), hooks, events: Default::default(), mail };
     let security = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_XSS_PROTECTION, "1; mode=block"),

@@ -333,6 +333,36 @@ fn create_rule_passes(
     Ok(found.is_some())
 }
 
+/// An update the server makes on its own (PocketBase's `App.Save` in the auth flows: a verified flag, a new
+/// password, a new email): `changes` applied to the stored record with a superuser's access, every field
+/// validated again, the token key rotated on a password or email change, hooks run and the change
+/// published. A record that is not valid afterwards is a 400 with `message` and the field errors.
+pub(crate) async fn save_changes(
+    state: &AppState,
+    meta: &'static CollectionMeta<'static>,
+    id: &str,
+    changes: Map<String, Value>,
+    message: &'static str,
+) -> ApiResult<()> {
+    let (hooks, id) = (state.hooks.clone(), id.to_owned());
+    let values = state
+        .store
+        .write(move |tx| {
+            let current = crate::auth::load_stored(tx, meta, &id)?.ok_or_else(ApiError::not_found)?;
+            let prepared = validate::prepare_update(meta, &current, &changes, &[], Access::Superuser);
+            let prepared = db_checks(tx, meta, prepared)?.into_result().map_err(|e| failed(message, e))?;
+            let mut values = prepared.values;
+            finish_values(meta, &mut values, &prepared.new_passwords, Some(&current))?;
+            hooks.before_update(meta.name, &mut values).map_err(hook_error)?;
+            update_row(tx, meta, &id, &values).map_err(|e| unique_error(e, meta, message))?;
+            Ok(values)
+        })
+        .await?;
+    state.events.publish([RecordEvent { action: Action::Update, collection: meta, record: values.clone() }]);
+    state.hooks.after_update(meta.name, &values);
+    Ok(())
+}
+
 /// The checks only the database can answer: relation ids exist, a custom id is free.
 fn db_checks(tx: &Transaction, meta: &CollectionMeta, mut prepared: Prepared) -> ApiResult<Prepared> {
     for check in std::mem::take(&mut prepared.relation_checks) {

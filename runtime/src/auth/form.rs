@@ -67,7 +67,21 @@ pub async fn password_form(
     body: &axum::body::Bytes,
     meta: &CollectionMeta<'_>,
 ) -> Result<(PasswordForm, Value), ApiError> {
-    let mut form = PasswordForm::default();
+    let ([identity, password, identity_field], data) =
+        string_form(headers, raw_query, body, meta, ["identity", "password", "identityField"]).await?;
+    Ok((PasswordForm { identity, password, identity_field }, data))
+}
+
+/// A form of string fields named `names` (json tags, e.g. `["token", "password", "passwordConfirm"]`) and
+/// `@request.body`, read as `BindBody` reads them into PocketBase's small auth forms.
+pub async fn string_form<const N: usize>(
+    headers: &HeaderMap,
+    raw_query: Option<&str>,
+    body: &axum::body::Bytes,
+    meta: &CollectionMeta<'_>,
+    names: [&str; N],
+) -> Result<([String; N], Value), ApiError> {
+    let mut form: [String; N] = std::array::from_fn(|_| String::new());
     if body.is_empty() {
         return Ok((form, Value::Object(Map::new())));
     }
@@ -75,7 +89,7 @@ pub async fn password_form(
         Kind::Json => {
             let data = go_json(body).map_err(|_| load_error())?;
             if let Value::Object(map) = &data {
-                bind_json(&mut form, map, true)?;
+                bind_json(&names, &mut form, map, true)?;
             } else if !data.is_null() {
                 return Err(load_error());
             }
@@ -87,7 +101,7 @@ pub async fn password_form(
             if !body_ok || !query_ok {
                 return Err(load_error());
             }
-            bind_pairs(&mut form, pairs.iter().chain(&query))?;
+            bind_pairs(&names, &mut form, pairs.iter().chain(&query))?;
             let data = files::read_urlencoded(body, raw_query).map_err(|_| load_error())?;
             Ok((form, Value::Object(data)))
         }
@@ -96,12 +110,8 @@ pub async fn password_form(
             let read =
                 files::read_multipart_bytes(ctype, body.clone(), raw_query, meta).await.map_err(|_| load_error())?;
             // the values are inferred (numbers, bools) and @jsonPayload is merged in: back to strings
-            for (key, slot) in [
-                ("identity", &mut form.identity),
-                ("password", &mut form.password),
-                ("identityField", &mut form.identity_field),
-            ] {
-                let value = match read.body.get(key) {
+            for (key, slot) in names.iter().zip(form.iter_mut()) {
+                let value = match read.body.get(*key) {
                     Some(Value::Array(items)) => items.first(),
                     other => other,
                 };
@@ -146,28 +156,27 @@ pub async fn request_body(
 
 /// Form values from `(key, value)` pairs: the first value of each exact key, then `@jsonPayload` objects
 /// (exact keys, as `json.Unmarshal` into the form).
-fn bind_pairs<'a>(form: &mut PasswordForm, pairs: impl Iterator<Item = &'a (String, String)>) -> Result<(), ApiError> {
-    let mut seen = [false; 3];
+fn bind_pairs<'a>(
+    names: &[&str],
+    form: &mut [String],
+    pairs: impl Iterator<Item = &'a (String, String)>,
+) -> Result<(), ApiError> {
+    let mut seen = vec![false; names.len()];
     let mut payloads = Vec::new();
     for (k, v) in pairs {
-        let slot = match k.as_str() {
-            "identity" => 0,
-            "password" => 1,
-            "identityField" => 2,
-            files::JSON_PAYLOAD => {
-                payloads.push(v);
-                continue;
-            }
-            _ => continue,
-        };
+        if k == files::JSON_PAYLOAD {
+            payloads.push(v);
+            continue;
+        }
+        let Some(slot) = names.iter().position(|n| n == k) else { continue };
         if !seen[slot] {
             seen[slot] = true;
-            *field(form, slot) = v.clone();
+            form[slot] = v.clone();
         }
     }
     for payload in payloads {
         match go_json(payload.as_bytes()).map_err(|_| load_error())? {
-            Value::Object(map) => bind_json(form, &map, false)?,
+            Value::Object(map) => bind_json(names, form, &map, false)?,
             Value::Null => {}
             _ => return Err(load_error()),
         }
@@ -175,28 +184,16 @@ fn bind_pairs<'a>(form: &mut PasswordForm, pairs: impl Iterator<Item = &'a (Stri
     Ok(())
 }
 
-fn field(form: &mut PasswordForm, slot: usize) -> &mut String {
-    match slot {
-        0 => &mut form.identity,
-        1 => &mut form.password,
-        _ => &mut form.identity_field,
-    }
-}
-
 /// A JSON object into the form: `fold` matches names as `MatchCaseInsensitiveNames` does.
-fn bind_json(form: &mut PasswordForm, map: &Map<String, Value>, fold: bool) -> Result<(), ApiError> {
-    let mut seen = [false; 3];
+fn bind_json(names: &[&str], form: &mut [String], map: &Map<String, Value>, fold: bool) -> Result<(), ApiError> {
+    let mut seen = vec![false; names.len()];
     for (key, value) in map {
-        let slot = match (fold, if fold { folded(key) } else { key.clone() }.as_str()) {
-            (_, "identity") => 0,
-            (_, "password") => 1,
-            (true, "identityfield") | (false, "identityField") => 2,
-            _ => continue,
-        };
+        let matches = |name: &&str| if fold { folded(name) == folded(key) } else { name == key };
+        let Some(slot) = names.iter().position(matches) else { continue };
         if std::mem::replace(&mut seen[slot], true) {
             return Err(load_error());
         }
-        *field(form, slot) = match value {
+        form[slot] = match value {
             Value::String(s) => s.clone(),
             Value::Null => String::new(),
             _ => return Err(load_error()),
@@ -215,14 +212,17 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    const NAMES: [&str; 3] = ["identity", "password", "identityField"];
+
     fn form_of(json: &str) -> Result<PasswordForm, ApiError> {
-        let mut form = PasswordForm::default();
+        let mut form: [String; 3] = Default::default();
         match go_json(json.as_bytes()).map_err(|_| load_error())? {
-            Value::Object(map) => bind_json(&mut form, &map, true)?,
+            Value::Object(map) => bind_json(&NAMES, &mut form, &map, true)?,
             Value::Null => {}
             _ => return Err(load_error()),
         }
-        Ok(form)
+        let [identity, password, identity_field] = form;
+        Ok(PasswordForm { identity, password, identity_field })
     }
 
     #[test]
@@ -253,11 +253,11 @@ mod tests {
             ("IDENTITY".to_owned(), "ignored".to_owned()),
             ("@jsonPayload".to_owned(), r#"{"password":"pw"}"#.to_owned()),
         ];
-        let mut form = PasswordForm::default();
-        bind_pairs(&mut form, pairs.iter()).unwrap();
-        assert_eq!((form.identity.as_str(), form.password.as_str()), ("a@b.co", "pw"));
+        let mut form: [String; 3] = Default::default();
+        bind_pairs(&NAMES, &mut form, pairs.iter()).unwrap();
+        assert_eq!((form[0].as_str(), form[1].as_str()), ("a@b.co", "pw"));
         let bad = [("@jsonPayload".to_owned(), r#"{"password":5}"#.to_owned())];
-        assert!(bind_pairs(&mut PasswordForm::default(), bad.iter()).is_err());
+        assert!(bind_pairs(&NAMES, &mut [String::new(), String::new(), String::new()], bad.iter()).is_err());
     }
 
     #[test]

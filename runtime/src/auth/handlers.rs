@@ -29,7 +29,7 @@ const UNAUTHORIZED: &str = "The request requires valid record authorization toke
 const FAILED: &str = "Failed to authenticate.";
 
 /// The auth collection named in the path; PocketBase's 404s for an unknown and a non-auth one.
-fn auth_collection(state: &AppState, name: &str) -> ApiResult<&'static CollectionApi> {
+pub(super) fn auth_collection(state: &AppState, name: &str) -> ApiResult<&'static CollectionApi> {
     let api = crate::api::collection(state, name, MISSING_OR_INVALID_COLLECTION)?;
     if api.meta.kind != CollectionKind::Auth {
         return Err(ApiError::new(StatusCode::NOT_FOUND, MISSING_AUTH_COLLECTION));
@@ -37,7 +37,7 @@ fn auth_collection(state: &AppState, name: &str) -> ApiResult<&'static Collectio
     Ok(api)
 }
 
-async fn read_body(body: Body) -> ApiResult<Bytes> {
+pub(super) async fn read_body(body: Body) -> ApiResult<Bytes> {
     axum::body::to_bytes(body, crate::api::BODY_LIMIT)
         .await
         .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "Request entity too large."))
@@ -225,7 +225,7 @@ pub(super) fn find_by_field(
 
 /// Whether `table` has a UNIQUE index on `column` alone: `Some(nocase)`, PocketBase's
 /// `dbutils.FindSingleColumnUniqueIndex`.
-fn unique_index(app: &App, table: &str, column: &str) -> Option<bool> {
+pub(super) fn unique_index(app: &App, table: &str, column: &str) -> Option<bool> {
     static INDEX: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?is)^\s*CREATE\s+UNIQUE\s+INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?\S+\s+ON\s+\S+?\s*\(([^)]*)\)")
             .expect("index regex")

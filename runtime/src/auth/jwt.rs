@@ -117,6 +117,24 @@ pub fn parse_unverified(token: &str, now: SystemTime) -> Result<Parsed, JwtError
     })
 }
 
+/// The claims of a token whatever else is wrong with it (expired, not yet valid, any `alg`, bad signature),
+/// as Go's `jwt.ParseUnverified` fills them in; empty when the token does not decode that far. PocketBase
+/// reads the `email` and `newEmail` claims of the auth flows' tokens this way before checking them.
+pub fn claims_unchecked(token: &str) -> Map<String, Value> {
+    let parts: Vec<&str> = token.split('.').collect();
+    let [header, payload, _] = parts[..] else { return Map::new() };
+    let json = |segment: &str| -> Option<Value> {
+        serde_json::from_str(&String::from_utf8_lossy(&decode_segment(segment).ok()?)).ok()
+    };
+    if !matches!(json(header), Some(Value::Object(_) | Value::Null)) {
+        return Map::new();
+    }
+    match json(payload) {
+        Some(Value::Object(claims)) => claims,
+        _ => Map::new(),
+    }
+}
+
 /// Checks that the token is HS256 and signed with `key` (PocketBase's `security.ParseJWT`, after
 /// [`parse_unverified`] has checked the rest).
 pub fn verify(parsed: &Parsed, key: &[u8]) -> Result<(), JwtError> {

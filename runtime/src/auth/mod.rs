@@ -12,15 +12,19 @@
 //!   [`AuthSettings`](crate::server::AuthSettings) (the schema), PocketBase's defaults without them.
 //! * [`routes`]: `POST /api/collections/{c}/auth-with-password`, `POST /api/collections/{c}/auth-refresh`,
 //!   `GET /api/collections/{c}/auth-methods`, and `POST /api/files/token`.
+//! * The mail flows ([`flows`], mails in [`mails`]): request/confirm verification, password reset and email
+//!   change.
 //! * [`upsert_superuser`]: the `superuser upsert EMAIL PASSWORD` command.
 //!
 //! Not done (yet): MFA and OTP (a collection with MFA on refuses password sign-in rather than skip the
 //! second factor), OAuth2 providers in auth-methods, login alerts (PocketBase's `_authOrigins` records and
 //! mails), the superuser IP allow-list, rate limits, and XML request bodies (read as empty).
 
+mod flows;
 mod form;
 mod handlers;
 pub mod jwt;
+mod mails;
 pub mod secrets;
 mod superuser;
 
@@ -231,6 +235,9 @@ pub const DEFAULT_SETTINGS: AuthSettings = AuthSettings {
     mfa_duration: 600,
     otp: false,
     otp_duration: 180,
+    verification_template: None,
+    reset_password_template: None,
+    confirm_email_change_template: None,
 };
 
 /// An auth collection's settings: from the schema, else PocketBase's defaults.
@@ -269,7 +276,9 @@ pub(crate) fn load_stored(
 }
 
 /// The auth endpoints: `POST /api/collections/{c}/auth-with-password`, `POST …/auth-refresh`,
-/// `GET …/auth-methods` and `POST /api/files/token`, with PocketBase's answers to other methods.
+/// `GET …/auth-methods`, the mail flows (`POST …/request-verification`, `…/confirm-verification`,
+/// `…/request-password-reset`, `…/confirm-password-reset`, `…/request-email-change`,
+/// `…/confirm-email-change`) and `POST /api/files/token`, with PocketBase's answers to other methods.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
@@ -281,6 +290,30 @@ pub fn routes() -> Router<AppState> {
             post(handlers::auth_refresh).get(handlers::file_not_found).fallback(handlers::not_found),
         )
         .route("/api/collections/{collection}/auth-methods", get(handlers::auth_methods).fallback(handlers::not_found))
+        .route(
+            "/api/collections/{collection}/request-verification",
+            post(flows::request_verification).get(handlers::file_not_found).fallback(handlers::not_found),
+        )
+        .route(
+            "/api/collections/{collection}/confirm-verification",
+            post(flows::confirm_verification).get(handlers::file_not_found).fallback(handlers::not_found),
+        )
+        .route(
+            "/api/collections/{collection}/request-password-reset",
+            post(flows::request_password_reset).get(handlers::file_not_found).fallback(handlers::not_found),
+        )
+        .route(
+            "/api/collections/{collection}/confirm-password-reset",
+            post(flows::confirm_password_reset).get(handlers::file_not_found).fallback(handlers::not_found),
+        )
+        .route(
+            "/api/collections/{collection}/request-email-change",
+            post(flows::request_email_change).get(handlers::file_not_found).fallback(handlers::not_found),
+        )
+        .route(
+            "/api/collections/{collection}/confirm-email-change",
+            post(flows::confirm_email_change).get(handlers::file_not_found).fallback(handlers::not_found),
+        )
         .route(
             "/api/files/token",
             post(handlers::file_token).get(handlers::file_not_found).fallback(handlers::not_found),

@@ -157,6 +157,7 @@ fn fixture() -> Fixture {
         data_dir: Arc::new(dir.path().to_path_buf()),
         hooks: Arc::new(NoHooks),
         events: Default::default(),
+        mail: Default::default(),
     };
     Fixture { state, _dir: dir }
 }

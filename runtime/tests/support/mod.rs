@@ -17,7 +17,7 @@ use pbgen_runtime::access::{CollectionRules, Rule};
 use pbgen_runtime::filter::sql::{self, CompiledRef, Param};
 use pbgen_runtime::meta::{CollectionKind, CollectionMeta, FieldKind, FieldMeta, SchemaMeta};
 use pbgen_runtime::schema::{Table, TableKind};
-use pbgen_runtime::server::{App, AuthSettings, CollectionApi};
+use pbgen_runtime::server::{App, AuthSettings, CollectionApi, EmailTemplate};
 use serde_json::Value;
 
 /// The superuser [`superuser_upsert`] creates.
@@ -415,6 +415,9 @@ pub fn app_from_collections(collections: &[Value], adjust: impl Fn(&mut Value)) 
                     mfa_duration: duration("mfa", 600),
                     otp: enabled("otp"),
                     otp_duration: duration("otp", 180),
+                    verification_template: template(c, "verificationTemplate"),
+                    reset_password_template: template(c, "resetPasswordTemplate"),
+                    confirm_email_change_template: template(c, "confirmEmailChangeTemplate"),
                 }
             });
             CollectionApi { meta, rules, auth }
@@ -450,6 +453,12 @@ pub fn app_from_collections(collections: &[Value], adjust: impl Fn(&mut Value)) 
     let apis: &'static [CollectionApi] = Box::leak(apis.into_boxed_slice());
     let tables: &'static [Table] = Box::leak(tables.into_boxed_slice());
     Box::leak(Box::new(App::new(schema, tables, apis)))
+}
+
+/// A collection's mail template, when it has one.
+fn template(c: &Value, key: &str) -> Option<EmailTemplate> {
+    let t = c.get(key)?;
+    Some(EmailTemplate { subject: leak(t["subject"].as_str()?), body: leak(t["body"].as_str()?) })
 }
 
 fn leak_params(params: Vec<Param>) -> &'static [Param<&'static str>] {

@@ -89,6 +89,13 @@ fn auth_settings(c: &Collection, o: &AuthOptions, auth_rule: TokenStream, manage
     let oauth2 = o.oauth2.as_ref().is_some_and(|t| t.enabled);
     let (mfa, mfa_duration) = o.mfa.as_ref().map_or((false, 600), |m| (m.enabled, or(m.duration, 600)));
     let (otp, otp_duration) = o.otp.as_ref().map_or((false, 180), |m| (m.enabled, or(m.duration, 180)));
+    let [verification_template, reset_password_template, confirm_email_change_template] =
+        [&o.verification_template, &o.reset_password_template, &o.confirm_email_change_template].map(|t| match t {
+            Some(crate::schema::EmailTemplate { subject, body }) => {
+                quote!(Some(::pbgen_runtime::codegen::EmailTemplate { subject: #subject, body: #body }))
+            }
+            None => quote!(None),
+        });
     quote! {
         AuthSettings {
             password_auth: #password_auth,
@@ -105,6 +112,9 @@ fn auth_settings(c: &Collection, o: &AuthOptions, auth_rule: TokenStream, manage
             mfa_duration: #mfa_duration,
             otp: #otp,
             otp_duration: #otp_duration,
+            verification_template: #verification_template,
+            reset_password_template: #reset_password_template,
+            confirm_email_change_template: #confirm_email_change_template,
         }
     }
 }
