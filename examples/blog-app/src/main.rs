@@ -1,5 +1,6 @@
 //! The blog server, built from the generated `blog` crate the way a user would: generated code untouched,
-//! one hook and two routes of our own. `blog-app serve --http 127.0.0.1:8090 --dir ./pb_data`.
+//! one hook, a route of our own, and its description in the served OpenAPI document.
+//! `blog-app serve --http 127.0.0.1:8090 --dir ./pb_data`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -42,6 +43,31 @@ async fn stats(Extension(store): Extension<Store>) -> Result<Json<Value>, pbgen_
     Ok(Json(json!({ "users": users, "createdSinceStart": CREATED_USERS.load(Ordering::Relaxed) })))
 }
 
+/// Describes our own route in the OpenAPI document the server serves (`/api/openapi.json`, `/api/docs`).
+fn document_routes(spec: &mut Value) {
+    spec["paths"]["/api/example/stats"] = json!({
+        "get": {
+            "tags": ["example"],
+            "operationId": "example_stats",
+            "summary": "User counts",
+            "description": "How many users exist, and how many this server process created.",
+            "responses": {
+                "200": {
+                    "description": "The counts.",
+                    "content": {"application/json": {"schema": {
+                        "type": "object",
+                        "required": ["users", "createdSinceStart"],
+                        "properties": {
+                            "users": {"type": "integer", "description": "Users in the database."},
+                            "createdSinceStart": {"type": "integer", "description": "Users created since start."}
+                        }
+                    }}}
+                }
+            }
+        }
+    });
+}
+
 fn main() -> std::process::ExitCode {
-    Server::new(&blog::app::APP).with_hooks(Adapter(BlogHooks)).merge(routes()).main()
+    Server::new(&blog::app::APP).with_hooks(Adapter(BlogHooks)).merge(routes()).with_openapi(document_routes).main()
 }

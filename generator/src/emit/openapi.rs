@@ -171,13 +171,14 @@ fn error_schema() -> Schema {
     )
 }
 
-/// `Error400` … `Error404`: PocketBase's error JSON with the usual message of each status.
+/// `Error400` … `Error429`: PocketBase's error JSON with the usual message of each status.
 fn errors() -> IndexMap<String, ReferenceOr<Response>> {
     [
         (400, "Invalid request: a bad query parameter or body, or field errors in `data`."),
         (401, "The request requires a valid record token."),
         (403, "The requester may not do this (e.g. a superusers-only rule)."),
         (404, "Not found, or hidden by a view, update or delete rule."),
+        (429, "Too many requests: the server's rate limit (`serve --rate-limits`) was reached."),
     ]
     .into_iter()
     .map(|(status, description)| {

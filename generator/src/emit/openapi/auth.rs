@@ -75,10 +75,10 @@ fn auth_with_password(ir: &Ir, c: &Collection) -> Operation {
         "auth_with_password",
         &format!("Sign in to {} with a password", c.name),
         "Returns a token and the record. A wrong identity or password is a 400 \"Failed to authenticate.\"; \
-         the collection's auth rule must hold.",
+         the collection's auth rule must hold. Sign-in attempts are rate limited (429).",
         responses(
             (200, json("Signed in.", reference(&names::component(c, Component::AuthResponse)))),
-            &[400, 403, 404],
+            &[400, 403, 404, 429],
         ),
     );
     o.parameters = params::shape(ir, c);
