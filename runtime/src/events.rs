@@ -5,7 +5,7 @@
 //! Delivery is a bounded broadcast: a receiver that falls more than [`CAPACITY`] events behind gets
 //! `Lagged` instead of slowing the writers, and decides itself what to do (a realtime client is dropped).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value};
 use tokio::sync::broadcast;
@@ -51,26 +51,45 @@ impl RecordEvent {
 
 /// The publish side, shared by every handler (cheap to clone).
 #[derive(Debug, Clone)]
-pub struct Events(broadcast::Sender<Arc<RecordEvent>>);
+pub struct Events {
+    sender: broadcast::Sender<Arc<RecordEvent>>,
+    /// How many changes were published so far; the lock also orders publishing against
+    /// [`Events::subscribe_counted`].
+    published: Arc<Mutex<u64>>,
+}
 
 impl Default for Events {
     fn default() -> Self {
-        Self(broadcast::channel(CAPACITY).0)
+        Self { sender: broadcast::channel(CAPACITY).0, published: Arc::default() }
     }
 }
 
 impl Events {
     /// Publishes committed changes, in order. Without receivers this is a no-op.
     pub fn publish(&self, changes: impl IntoIterator<Item = RecordEvent>) {
+        let mut published = self.published.lock().unwrap_or_else(|p| p.into_inner());
         for change in changes {
             // An error only means nobody is listening.
-            let _ = self.0.send(Arc::new(change));
+            let _ = self.sender.send(Arc::new(change));
+            *published += 1;
         }
     }
 
     /// Every change committed from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<RecordEvent>> {
-        self.0.subscribe()
+        self.sender.subscribe()
+    }
+
+    /// [`Events::subscribe`], with the number of changes published before it: the receiver's n-th change
+    /// (from 1) is change number `count + n`, comparable with [`Events::published`].
+    pub fn subscribe_counted(&self) -> (u64, broadcast::Receiver<Arc<RecordEvent>>) {
+        let published = self.published.lock().unwrap_or_else(|p| p.into_inner());
+        (*published, self.sender.subscribe())
+    }
+
+    /// How many changes were published so far (for a receiver to tell when it has seen them all).
+    pub fn published(&self) -> u64 {
+        *self.published.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -97,5 +116,9 @@ mod tests {
         assert_eq!((deleted.action, deleted.id()), (Action::Delete, "a"));
         events.publish((0..CAPACITY + 1).map(|i| change(Action::Update, &i.to_string())));
         assert!(matches!(rx.recv().await, Err(broadcast::error::RecvError::Lagged(1))));
+        let (before, mut counted) = events.subscribe_counted();
+        assert_eq!((before, events.published()), (CAPACITY as u64 + 3, CAPACITY as u64 + 3));
+        events.publish([change(Action::Create, "b")]);
+        assert_eq!((counted.recv().await.unwrap().id(), events.published()), ("b", before + 1));
     }
 }

@@ -24,6 +24,8 @@ pub mod meta;
 #[cfg(feature = "server")]
 pub mod migrate;
 #[cfg(feature = "server")]
+pub mod realtime;
+#[cfg(feature = "server")]
 pub mod record;
 #[cfg(feature = "server")]
 mod request;

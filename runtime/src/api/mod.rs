@@ -7,7 +7,7 @@ pub mod fields;
 mod list;
 pub mod openapi;
 mod records;
-mod urlenc;
+pub(crate) mod urlenc;
 pub(crate) mod write;
 
 use std::path::PathBuf;
@@ -113,6 +113,7 @@ pub fn router(
         .route("/api/collections/{collection}", get(unauthorized))
         .merge(crate::files::routes())
         .merge(crate::auth::routes())
+        .merge(crate::realtime::routes())
         .merge(openapi::routes())
         .fallback(not_found)
         // PocketBase answers a known path with an unknown method like an unknown route.

@@ -421,7 +421,7 @@ fn finish_values(
 }
 
 /// A value as PocketBase stores it in its column.
-fn to_sql(kind: FieldKind, multi: bool, value: &Value) -> Sql {
+pub(crate) fn to_sql(kind: FieldKind, multi: bool, value: &Value) -> Sql {
     match (kind, value) {
         (FieldKind::Number { .. }, v) => match v.as_f64() {
             Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Sql::Integer(f as i64),
