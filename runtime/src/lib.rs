@@ -37,6 +37,8 @@ pub mod store;
 #[cfg(feature = "server")]
 pub mod types;
 #[cfg(feature = "server")]
+mod ui;
+#[cfg(feature = "server")]
 pub mod validate;
 
 /// The one import surface for generated code: re-exports, so generated crates depend on this crate only.

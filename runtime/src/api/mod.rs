@@ -6,7 +6,7 @@ pub mod expand;
 pub mod fields;
 mod list;
 pub mod openapi;
-mod records;
+pub(crate) mod records;
 pub(crate) mod urlenc;
 pub(crate) mod write;
 
@@ -114,6 +114,7 @@ pub fn router(
         .merge(crate::files::routes())
         .merge(crate::auth::routes())
         .merge(crate::realtime::routes())
+        .merge(crate::ui::routes())
         .merge(openapi::routes())
         .fallback(not_found)
         // PocketBase answers a known path with an unknown method like an unknown route.

@@ -68,7 +68,7 @@ fn request_values(
 }
 
 /// `POST /api/collections/{collection}/auth-with-password`.
-pub(super) async fn auth_with_password(
+pub(crate) async fn auth_with_password(
     State(state): State<AppState>,
     Path(name): Path<String>,
     RawQuery(raw): RawQuery,

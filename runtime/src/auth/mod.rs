@@ -22,7 +22,7 @@
 
 mod flows;
 mod form;
-mod handlers;
+pub(crate) mod handlers;
 pub mod jwt;
 mod mails;
 pub mod secrets;
