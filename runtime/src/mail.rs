@@ -164,7 +164,8 @@ impl Mailer {
             .subject(&message.subject)
             .message_id(Some(format!("<{id}@{domain}>")))
             .header(ContentType::TEXT_HTML)
-            .body(message.html.clone())
+            // without its final line break: the SMTP end of data adds one, as it does after PocketBase's
+            .body(message.html.strip_suffix('\n').unwrap_or(&message.html).to_owned())
             .map_err(|e| e.to_string())
     }
 

@@ -25,9 +25,9 @@ use super::handlers::{auth_collection, read_body, unique_index};
 use super::{
     Auth, SUPERUSERS, TokenKind, authenticate, find_auth_record_by_token, form, jwt, mails, new_token, settings,
 };
-use crate::api::AppState;
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::write::save_changes;
+use crate::api::{AppState, MISSING_OR_INVALID_COLLECTION};
 use crate::meta::FieldKind;
 use crate::record;
 use crate::server::CollectionApi;
@@ -338,10 +338,12 @@ pub(super) async fn request_email_change(
     body: Body,
 ) -> ApiResult<Response> {
     let bytes = read_body(body).await?;
+    // PocketBase's rate limit middleware looks the collection up first, then the route's auth middleware
+    let path_collection = crate::api::collection(&state, &name, MISSING_OR_INVALID_COLLECTION)?;
     let Some(auth) = authenticate(&state, &headers).await else {
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "The request requires valid record authorization token."));
     };
-    if state.app.collection(&name).is_none_or(|c| c.meta.id != auth.collection.id) {
+    if path_collection.meta.id != auth.collection.id {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             format!("The request requires auth record from {} collection.", auth.collection.name),

@@ -126,7 +126,7 @@ const CONFIRM_EMAIL_CHANGE: EmailTemplate = EmailTemplate {
 /// Where the body goes in [`LAYOUT`].
 const CONTENT: &str = "{{template \"content\" .}}";
 
-/// PocketBase's `mails/templates.Layout`, byte for byte.
+/// PocketBase's `mails/templates.Layout` as the 0.40.6 binary sends it (the source has a stray `;;`).
 const LAYOUT: &str = r#"
 <!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">
 <html xmlns="http://www.w3.org/1999/xhtml">
@@ -191,7 +191,7 @@ const LAYOUT: &str = r#"
             text-align: center;
             padding: 0 20px;
             margin: 5px 0;
-            font-family: Source Sans Pro, sans-serif, emoji;;
+            font-family: Source Sans Pro, sans-serif, emoji;
             font-size: 14px;
             font-weight: bold;
             border-radius: 6px;

@@ -598,6 +598,11 @@ pub(crate) fn validate(f: &FieldMeta, s: &Slot, ctx: &Ctx) -> Result<(), FieldEr
             Ok(())
         }
         (FieldKind::Password { min, max, pattern: pat, .. }, Slot::Password { plain, hash }) => {
+            // PocketBase hashes when the value is set; bcrypt refuses more than 72 bytes, and that error
+            // comes first (as a non-validation error: "Invalid value.")
+            if plain.len() > 72 {
+                return Err(FieldError::new("validation_invalid_value", "Invalid value."));
+            }
             if f.required && hash.is_empty() {
                 return Err(FieldError::required());
             }
