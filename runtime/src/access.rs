@@ -6,10 +6,14 @@ use std::sync::OnceLock;
 
 use axum::http::StatusCode;
 use rusqlite::types::Value as SqlParam;
+use rusqlite::{Connection, OptionalExtension};
+use serde_json::{Map, Value};
 
 use crate::api::error::{ApiError, ApiResult};
 use crate::filter::sql::{self, CompileErrorKind, CompiledRef, Options, RequestValues, SqlValue};
 use crate::filter::{self, Expr};
+use crate::meta::{CollectionKind, CollectionMeta};
+use crate::record::Viewer;
 
 /// An API rule as `gen` compiled it.
 #[derive(Debug, Clone, Copy)]
@@ -92,6 +96,79 @@ impl Condition {
     pub fn params(&self) -> impl Iterator<Item = SqlParam> + '_ {
         self.params.iter().cloned()
     }
+}
+
+/// The manageRule condition for this request: `None` when the collection has no manageRule filter (`null`
+/// and `""` let only superusers manage) or the requester is a superuser.
+fn manage_rule(api: &crate::server::CollectionApi, req: &RequestValues, superuser: bool) -> Option<Condition> {
+    let rule = api.auth.as_ref()?.manage_rule;
+    if superuser || !matches!(rule, Rule::Filter { .. }) {
+        return None;
+    }
+    Condition::from_rule(&rule, req, false)
+}
+
+/// The condition under which a write gets a manager's access (email, password and verified without
+/// `oldPassword`): the manageRule, for requesters with an auth record (PocketBase's `hasAuthManageAccess`).
+pub fn manage_condition(api: &crate::server::CollectionApi, req: &RequestValues, superuser: bool) -> Option<Condition> {
+    req.auth.as_ref()?;
+    manage_rule(api, req, superuser)
+}
+
+/// Whether the stored record `id` passes `condition`.
+pub fn record_passes(
+    conn: &Connection,
+    meta: &CollectionMeta,
+    id: &str,
+    condition: &Condition,
+) -> rusqlite::Result<bool> {
+    let sql =
+        format!("SELECT 1 FROM `{t}` AS `{t}` WHERE `{t}`.`id` = ? AND ({}) LIMIT 1", condition.sql(), t = meta.name);
+    let params = std::iter::once(SqlParam::Text(id.to_owned())).chain(condition.params());
+    Ok(conn.prepare_cached(&sql)?.query_row(rusqlite::params_from_iter(params), |_| Ok(())).optional()?.is_some())
+}
+
+/// PocketBase shows the email of every auth record the requester manages (manageRule), whatever its
+/// `emailVisibility`: adds `email` back to those of `records` that lack it.
+pub fn reveal_managed_emails(
+    conn: &Connection,
+    app: &crate::server::App,
+    meta: &CollectionMeta,
+    records: &mut [Map<String, Value>],
+    req: &RequestValues,
+    viewer: &Viewer,
+) -> rusqlite::Result<()> {
+    if meta.kind != CollectionKind::Auth || records.iter().all(|r| r.contains_key("email")) {
+        return Ok(());
+    }
+    // Unlike write access, this does not need an auth record: PocketBase evaluates the rule for guests too
+    // (`supervisor = @request.auth.id` matches every record without a supervisor).
+    let Some(condition) = app.collection(meta.id).and_then(|api| manage_rule(api, req, viewer.superuser)) else {
+        return Ok(());
+    };
+    let ids: Vec<String> = records
+        .iter()
+        .filter(|r| !r.contains_key("email"))
+        .filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_owned))
+        .collect();
+    let sql = format!(
+        "SELECT `{t}`.`id`, `{t}`.`email` FROM `{t}` AS `{t}` WHERE `{t}`.`id` IN ({}) AND ({})",
+        vec!["?"; ids.len()].join(", "),
+        condition.sql(),
+        t = meta.name
+    );
+    let params = ids.into_iter().map(SqlParam::Text).chain(condition.params());
+    let managed: Vec<(String, String)> = conn
+        .prepare(&sql)?
+        .query_map(rusqlite::params_from_iter(params), |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, email) in managed {
+        if let Some(record) = records.iter_mut().find(|r| r.get("id").and_then(Value::as_str) == Some(id.as_str())) {
+            record.insert("email".into(), Value::String(email));
+            record.sort_keys();
+        }
+    }
+    Ok(())
 }
 
 /// A list request's WHERE and ORDER BY: the list rule, the client's `?filter=` and `?sort=` compiled

@@ -43,8 +43,11 @@ pub fn compile(ir: &Ir) -> Result<Vec<CollectionRules>, Errors> {
             .zip(schema.collections)
             .map(|(c, meta)| {
                 let r = &c.rules;
+                let create_table = sql::create_table(meta.name);
                 let mut compile_one = |key: &str, rule: &Rule| {
-                    rule_sql(rule, schema, meta, &auth_collections).unwrap_or_else(|e| {
+                    // The create rule runs against the would-be record, a one-row table of its own.
+                    let own_table = (key == "createRule").then_some(create_table.as_str());
+                    rule_sql(rule, schema, meta, &auth_collections, own_table).unwrap_or_else(|e| {
                         diags.error(&SchemaPath::root().key(&format!("collection {:?}", c.name)).key(key), e);
                         RuleSql::SuperusersOnly
                     })
@@ -69,7 +72,13 @@ pub fn compile(ir: &Ir) -> Result<Vec<CollectionRules>, Errors> {
     })
 }
 
-fn rule_sql(rule: &Rule, schema: &SchemaMeta, meta: &CollectionMeta, auth: &[&str]) -> Result<RuleSql, String> {
+fn rule_sql(
+    rule: &Rule,
+    schema: &SchemaMeta,
+    meta: &CollectionMeta,
+    auth: &[&str],
+    own_table: Option<&str>,
+) -> Result<RuleSql, String> {
     let (source, expr) = match rule {
         Rule::SuperusersOnly => return Ok(RuleSql::SuperusersOnly),
         Rule::Public => return Ok(RuleSql::Public),
@@ -81,10 +90,11 @@ fn rule_sql(rule: &Rule, schema: &SchemaMeta, meta: &CollectionMeta, auth: &[&st
     let compiled = targets
         .into_iter()
         .map(|target| {
-            let opts = match target {
+            let mut opts = match target {
                 Some(name) => Options::rule().with_auth_collection(name),
                 None => Options::rule(),
             };
+            opts.own_table = own_table;
             let compiled = sql::compile(expr, schema, meta, &opts).map_err(|e| e.message)?;
             Ok((target.map(str::to_owned), compiled.to_rust(CODEGEN)))
         })

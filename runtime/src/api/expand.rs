@@ -422,6 +422,11 @@ impl Ctx<'_> {
                 out.push(Rec { data, rels, expand: None });
             }
         }
+        let mut data: Vec<Map<String, Value>> = out.iter_mut().map(|r| std::mem::take(&mut r.data)).collect();
+        crate::access::reveal_managed_emails(self.conn, self.app, target, &mut data, &self.req, self.viewer)?;
+        for (rec, data) in out.iter_mut().zip(data) {
+            rec.data = data;
+        }
         Ok(out)
     }
 }

@@ -49,6 +49,7 @@ pub async fn list(
             let mut items = stmt
                 .query_map(rusqlite::params_from_iter(all_params), |row| record::from_row(meta, row, &viewer))?
                 .collect::<Result<Vec<_>, _>>()?;
+            crate::access::reveal_managed_emails(conn, app, meta, &mut items, &req, &viewer)?;
             super::expand::expand(conn, app, meta, &mut items, &expand, &req, &viewer)?;
             let total = if params.skip_total {
                 None
@@ -130,6 +131,7 @@ async fn fetch(
                 Some(row) => record::from_row(meta, row, &viewer)?,
                 None => return Err(ApiError::not_found()),
             };
+            crate::access::reveal_managed_emails(conn, app, meta, std::slice::from_mut(&mut record), &req, &viewer)?;
             super::expand::expand(conn, app, meta, std::slice::from_mut(&mut record), &expand, &req, &viewer)?;
             Ok(record)
         })

@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 use super::body;
 use super::error::{ApiError, ApiResult};
 use super::{AppState, MISSING_COLLECTION, MISSING_OR_INVALID_COLLECTION, collection, requester, urlenc};
-use crate::access::{Condition, Rule};
+use crate::access::{self, Condition, Rule};
 use crate::events::{Action, RecordEvent};
 use crate::files;
 use crate::filter::sql::Value as ReqValue;
@@ -161,8 +161,14 @@ pub async fn create(
     let query = urlenc::query(raw.as_deref());
     let req = who.values(&method, &query, &headers, ReqValue::from(&Value::Object(submitted.body.clone())));
     let rule = Condition::from_rule(&api.rules.create, &req, viewer.superuser).unwrap_or_default();
+    let manage = access::manage_condition(api, &req, viewer.superuser);
     let meta = api.meta;
     let prepared = validate::prepare_create(meta, &submitted.body, &submitted.uploads, access_of(&viewer));
+    // Prepared again with a manager's access if the would-be record passes the manageRule (same id).
+    let mut manager_body = manage.as_ref().map(|_| (submitted.body.clone(), submitted.uploads.clone()));
+    if let (Some((body, _)), Some(id)) = (&mut manager_body, prepared.values.get("id")) {
+        body.insert("id".into(), id.clone());
+    }
     // Files go to storage before the transaction and are removed again if it fails.
     let id = prepared.values.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
     let uploads = prepared.uploads.clone();
@@ -172,19 +178,28 @@ pub async fn create(
         .await?
         .map_err(ApiError::internal)?;
     let hooks = state.hooks.clone();
+    let (app, rule_req) = (state.app, req.clone());
     let result = state
         .store
         .write(move |tx| {
             if !viewer.superuser && !create_rule_passes(tx, meta, &prepared, &rule)? {
                 return Err(ApiError::new(StatusCode::BAD_REQUEST, CREATE_FAILED));
             }
+            let prepared = match (&manage, manager_body) {
+                (Some(m), Some((body, uploads))) if create_rule_passes(tx, meta, &prepared, m)? => {
+                    validate::prepare_create(meta, &body, &uploads, Access::Manager)
+                }
+                _ => prepared,
+            };
             let prepared = db_checks(tx, meta, prepared)?.into_result().map_err(|e| failed(CREATE_FAILED, e))?;
             let mut values = prepared.values;
             finish_values(meta, &mut values, &prepared.new_passwords, None)?;
             hooks.before_create(meta.name, &mut values).map_err(hook_error)?;
             insert(tx, meta, &values).map_err(|e| unique_error(e, meta, CREATE_FAILED))?;
             let id = values.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
-            Ok((read_one(tx, meta, &id, &viewer)?, values))
+            let mut record = read_one(tx, meta, &id, &viewer)?;
+            access::reveal_managed_emails(tx, app, meta, std::slice::from_mut(&mut record), &rule_req, &viewer)?;
+            Ok((record, values))
         })
         .await;
     let (record, stored) = match result {
@@ -215,6 +230,8 @@ pub async fn update(
     let query = urlenc::query(raw.as_deref());
     let req = who.values(&method, &query, &headers, ReqValue::from(&Value::Object(submitted.body.clone())));
     let rule = Condition::from_rule(&api.rules.update, &req, viewer.superuser).ok_or_else(ApiError::superusers_only)?;
+    let manage = access::manage_condition(api, &req, viewer.superuser);
+    let (app, rule_req) = (state.app, req.clone());
     let meta = api.meta;
     let access = access_of(&viewer);
     let hooks = state.hooks.clone();
@@ -228,6 +245,10 @@ pub async fn update(
         .store
         .write(move |tx| {
             let current = stored(tx, meta, &id, &rule)?.ok_or_else(ApiError::not_found)?;
+            let access = match &manage {
+                Some(m) if access::record_passes(tx, meta, &id, m)? => Access::Manager,
+                _ => access,
+            };
             let prepared = validate::prepare_update(meta, &current, &submitted.body, &submitted.uploads, access);
             let prepared = db_checks(tx, meta, prepared)?.into_result().map_err(|e| failed(UPDATE_FAILED, e))?;
             files::save_uploads(&dir, meta.id, &id, &prepared.uploads, &submitted).map_err(ApiError::internal)?;
@@ -236,7 +257,9 @@ pub async fn update(
             finish_values(meta, &mut values, &prepared.new_passwords, Some(&current))?;
             hooks.before_update(meta.name, &mut values).map_err(hook_error)?;
             update_row(tx, meta, &id, &values).map_err(|e| unique_error(e, meta, UPDATE_FAILED))?;
-            Ok((read_one(tx, meta, &id, &viewer)?, values, prepared.deleted_files))
+            let mut record = read_one(tx, meta, &id, &viewer)?;
+            access::reveal_managed_emails(tx, app, meta, std::slice::from_mut(&mut record), &rule_req, &viewer)?;
+            Ok((record, values, prepared.deleted_files))
         })
         .await;
     let dir = state.data_dir.clone();
@@ -278,6 +301,11 @@ pub async fn delete(
         .store
         .write(move |tx| {
             let record = stored(tx, meta, &id, &rule)?.ok_or_else(ApiError::not_found)?;
+            if meta.name == crate::auth::SUPERUSERS
+                && tx.query_row("SELECT COUNT(*) FROM `_superusers`", [], |r| r.get::<_, i64>(0))? <= 1
+            {
+                return Err(ApiError::new(StatusCode::BAD_REQUEST, "You can't delete the only existing superuser."));
+            }
             hooks.before_delete(meta.name, &record).map_err(hook_error)?;
             let mut cascade = Cascade::default();
             delete_cascading(tx, schema.collections, meta, &id, &mut cascade)?;
@@ -326,7 +354,14 @@ fn create_rule_passes(
             format!("? AS `{}`", f.name)
         })
         .collect();
-    let sql = format!("SELECT 1 FROM (SELECT {}) AS `{}` WHERE {} LIMIT 1", selects.join(", "), meta.name, rule.sql());
+    // Named as `gen` compiled the create rule (its "all values" sub-queries read this row too).
+    let table = crate::filter::sql::create_table(meta.name);
+    let sql = format!(
+        "WITH `{table}` AS (SELECT {}) SELECT 1 FROM `{table}` AS `{}` WHERE {} LIMIT 1",
+        selects.join(", "),
+        meta.name,
+        rule.sql()
+    );
     let found: Option<i64> = tx
         .query_row(&sql, rusqlite::params_from_iter(params.into_iter().chain(rule.params())), |r| r.get(0))
         .optional()?;
@@ -404,7 +439,8 @@ fn finish_values(
     let now = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S%.3fZ").to_string();
     for f in meta.fields {
         match f.kind {
-            FieldKind::Autodate { on_create, on_update } if (create && on_create) || on_update => {
+            // An onUpdate-only autodate stays empty until the first update, as in PocketBase.
+            FieldKind::Autodate { on_create, on_update } if (create && on_create) || (!create && on_update) => {
                 values.insert(f.name.to_owned(), Value::String(now.clone()));
             }
             FieldKind::Password { cost, .. } if new_passwords.iter().any(|p| p == f.name) => {

@@ -100,6 +100,9 @@ pub(super) struct Scope {
 pub(super) struct Ctx<'c, 's> {
     pub base: &'c CollectionMeta<'s>,
     pub alias: String,
+    /// The quoted table the "all values" sub-queries read `base`'s own rows from: the collection's table,
+    /// or the one-row stand-in a create rule is evaluated against ([`super::Options::own_table`]).
+    pub table: String,
     /// PocketBase's `allowHiddenFields`: false only for client filters/sorts of non-superusers.
     pub allow_hidden: bool,
     /// Appended to every join alias (PocketBase's `joinAliasSuffix`, used by list-rule joins).
@@ -492,7 +495,7 @@ impl<'c, 's, 'o> Compiler<'c, 's, 'o> {
                 ListRule::Filter(rule) => rule,
             };
             let suffix = format!("__r{}", self.next_id());
-            let ctx = Ctx { base: collection, alias, allow_hidden: true, suffix };
+            let ctx = Ctx { base: collection, alias, table: quote(collection.name), allow_hidden: true, suffix };
             let mut inner = Scope::default();
             let id = Operand::Path(crate::filter::Path {
                 root: crate::filter::PathRoot::Field,

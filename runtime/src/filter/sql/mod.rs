@@ -241,6 +241,12 @@ pub struct Options<'a> {
     /// guarded by the collection id, so for a different auth collection those paths are NULL; see
     /// [`needs_auth_collection`].
     pub auth_collection: Option<&'a str>,
+    /// The table holding the filtered record, when it is not the collection's own: a create rule is
+    /// evaluated against the would-be record as a one-row table named [`create_table`] (PocketBase's
+    /// `WITH <dummy> AS (SELECT …)`), and the "all values" sub-queries on the record's own multi-valued
+    /// fields must read that row, not the collection's table. Relations to the collection itself still
+    /// read its table.
+    pub own_table: Option<&'a str>,
 }
 
 impl fmt::Debug for Options<'_> {
@@ -251,6 +257,7 @@ impl fmt::Debug for Options<'_> {
             .field("client_filter", &self.client_filter)
             .field("list_rules", &self.list_rules.map(|_| ".."))
             .field("auth_collection", &self.auth_collection)
+            .field("own_table", &self.own_table)
             .finish()
     }
 }
@@ -275,6 +282,17 @@ impl<'a> Options<'a> {
         self.auth_collection = Some(name);
         self
     }
+
+    pub fn with_own_table(mut self, table: &'a str) -> Self {
+        self.own_table = Some(table);
+        self
+    }
+}
+
+/// The name of the one-row table (a CTE) a create rule of `collection` is evaluated against; compile the
+/// create rule with [`Options::own_table`] set to it.
+pub fn create_table(collection: &str) -> String {
+    format!("__pb_create__{collection}")
 }
 
 /// Whether compiling `expr` needs [`Options::auth_collection`]: it uses `@request.auth` paths with
@@ -316,6 +334,7 @@ fn root_ctx<'c, 's>(collection: &'c CollectionMeta<'s>, opts: &Options<'_>, allo
     Ctx {
         base: collection,
         alias: opts.alias.unwrap_or(collection.name).to_string(),
+        table: compiler::quote(opts.own_table.unwrap_or(collection.name)),
         allow_hidden,
         suffix: String::new(),
     }

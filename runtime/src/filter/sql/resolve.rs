@@ -103,7 +103,7 @@ impl<'c, 's, 'o> Compiler<'c, 's, 'o> {
             with_mm: false,
             mm: MultiMatch {
                 target_alias: ctx.alias.clone(),
-                from_table: quote(ctx.base.name),
+                from_table: ctx.table.clone(),
                 from_alias: mm_alias.clone(),
                 value: String::new(),
                 joins: Vec::new(),
