@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use std::sync::{Arc, OnceLock};
 
 use crate::access::{CollectionRules, ParsedListRules, Rule, parsed_list_rules};
+use crate::api::ratelimit::RateLimits;
 use crate::hooks::{NoHooks, RecordHooks};
 use crate::meta::{CollectionMeta, SchemaMeta};
 use crate::schema::Table;
@@ -107,6 +108,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once at start-up; boxing the big variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Start the web server.
@@ -119,6 +122,10 @@ enum Command {
         dir: PathBuf,
         #[command(flatten)]
         mail: crate::mail::MailArgs,
+        /// Rate limits: `default` (sign-in attempts, 5 per 3 s per IP and collection), `off`, `pocketbase`
+        /// (PocketBase's default rules), or a JSON array of PocketBase rate limit rules, inline or in a file.
+        #[arg(long, default_value = "default", value_parser = RateLimits::parse)]
+        rate_limits: RateLimits,
     },
     /// Manage superusers.
     Superuser {
@@ -149,18 +156,32 @@ pub struct Server {
     app: &'static App,
     hooks: Arc<dyn RecordHooks>,
     routes: axum::Router,
-    mail: crate::mail::Mailer,
     openapi_hooks: Vec<crate::api::openapi::OpenApiHook>,
+    mail: crate::mail::Mailer,
+    rate_limits: RateLimits,
 }
 
 impl Server {
     pub fn new(app: &'static App) -> Self {
-        Self { app, hooks: Arc::new(NoHooks), routes: axum::Router::new(), mail: Default::default(), openapi_hooks: Vec::new() }
+        Self {
+            app,
+            hooks: Arc::new(NoHooks),
+            routes: axum::Router::new(),
+            openapi_hooks: Vec::new(),
+            mail: Default::default(),
+            rate_limits: RateLimits::pbgen_default(),
+        }
     }
 
     /// Hooks called around every create, update and delete.
     pub fn with_hooks(mut self, hooks: impl RecordHooks) -> Self {
         self.hooks = Arc::new(hooks);
+        self
+    }
+
+    /// Rate limits (by default [`RateLimits::pbgen_default`]: sign-in attempts only).
+    pub fn with_rate_limits(mut self, limits: RateLimits) -> Self {
+        self.rate_limits = limits;
         self
     }
 
@@ -187,10 +208,18 @@ impl Server {
     /// The whole router for a store and data directory.
     pub fn router(&self, store: Store, dir: PathBuf) -> axum::Router {
         // The OpenAPI document with the user's changes, made once and seen by `/api/openapi.json`.
-        let document = crate::api::openapi::Document::new(self.app.openapi, &self.openapi_hooks)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let document =
+            crate::api::openapi::Document::new(self.app.openapi, &self.openapi_hooks).unwrap_or_else(|e| panic!("{e}"));
         let user = self.routes.clone().layer(axum::Extension(store.clone()));
-        user.merge(crate::api::router(self.app, store, dir, self.hooks.clone(), self.mail.clone())).layer(axum::Extension(document))
+        user.merge(crate::api::router(
+            self.app,
+            store,
+            dir,
+            self.hooks.clone(),
+            self.rate_limits.clone(),
+            self.mail.clone(),
+        ))
+        .layer(axum::Extension(document))
     }
 
     /// Parses the command line (`serve [--http ADDR] [--dir DIR]`) and runs it.
@@ -204,10 +233,9 @@ impl Server {
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("{addr}: {e}"))?;
         let local = listener.local_addr().map_err(|e| e.to_string())?;
         tracing::info!("Server started at http://{local}  (REST API: http://{local}/api/)");
-        axum::serve(listener, self.router(store, dir))
-            .with_graceful_shutdown(shutdown())
-            .await
-            .map_err(|e| e.to_string())
+        // The client address is what rate limits count by.
+        let service = self.router(store, dir).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, service).with_graceful_shutdown(shutdown()).await.map_err(|e| e.to_string())
     }
 }
 
@@ -229,8 +257,8 @@ fn run_cli(server: Server) -> ExitCode {
         },
         Command::Superuser { .. } => server,
     };
-    let (http, dir) = match cli.command {
-        Command::Serve { http, dir, .. } => (http, dir),
+    let (server, http, dir) = match cli.command {
+        Command::Serve { http, dir, rate_limits, .. } => (server.with_rate_limits(rate_limits), http, dir),
         Command::Superuser { action: SuperuserAction::Upsert { email, password, dir } } => {
             return upsert_superuser(server.app, &dir, &email, &password);
         }

@@ -6,6 +6,7 @@ pub mod expand;
 pub mod fields;
 mod list;
 pub mod openapi;
+pub mod ratelimit;
 pub(crate) mod records;
 pub(crate) mod urlenc;
 pub(crate) mod write;
@@ -93,6 +94,7 @@ pub fn router(
     store: Store,
     data_dir: PathBuf,
     hooks: Arc<dyn RecordHooks>,
+    limits: ratelimit::RateLimits,
     mail: crate::mail::Mailer,
 ) -> Router {
     let state = AppState { app, store, data_dir: Arc::new(data_dir), hooks, events: Default::default(), mail };
@@ -113,14 +115,15 @@ pub fn router(
         .route("/api/collections/{collection}", get(unauthorized))
         .merge(crate::files::routes())
         .merge(crate::auth::routes())
-        .merge(crate::realtime::routes())
         .merge(crate::ui::routes())
         .merge(openapi::routes())
+        .merge(crate::realtime::routes())
         .fallback(not_found)
         // PocketBase answers a known path with an unknown method like an unknown route.
         .method_not_allowed_fallback(resource_not_found)
-        .with_state(state)
-        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT));
+        .with_state(state.clone())
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state((state, ratelimit::Limiter::new(limits)), ratelimit::limit));
     for (name, value) in security {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
     }
