@@ -110,6 +110,10 @@ fn manage_rule(api: &crate::server::CollectionApi, req: &RequestValues, superuse
 
 /// The condition under which a write gets a manager's access (email, password and verified without
 /// `oldPassword`): the manageRule, for requesters with an auth record (PocketBase's `hasAuthManageAccess`).
+///
+/// On a create it is evaluated against the would-be record like the create rule, but compiled for the
+/// collection's table: an "all values" comparison (`=` rather than `?=`) on the new record's own multi-valued
+/// fields has no rows to check there and passes, where PocketBase checks the submitted values.
 pub fn manage_condition(api: &crate::server::CollectionApi, req: &RequestValues, superuser: bool) -> Option<Condition> {
     req.auth.as_ref()?;
     manage_rule(api, req, superuser)
