@@ -1,15 +1,18 @@
 //! The progenitor client generated from the blog's OpenAPI document against the blog server (served
 //! in-process on loopback, on a fresh data directory): sign up and sign in, then create, list, update, view
-//! and delete a post with typed bodies and results, and PocketBase's error JSON through the client's error.
+//! and delete a post with typed bodies and results, PocketBase's error JSON through the client's error, and
+//! the realtime stream's messages read into the document's event schemas.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use blog_client::types::{
     AuthWithPasswordUsersBody, PostsCreate, PostsCreateCategoriesItem, PostsCreateStatus, PostsRecord,
     PostsRecordCategoriesItem, PostsRecordStatus, PostsUpdate, PostsUpdateStatus, UsersCreate,
 };
-use blog_client::{Client, Error, types};
+use blog_client::{ByteStream, Client, Error, types};
+use futures_util::StreamExt as _;
 use pbgen_runtime::codegen::Server;
 
 const EMAIL: &str = "writer@example.com";
@@ -54,30 +57,9 @@ fn post(slug: &str, views: f64, author: &str) -> types::builder::PostsCreate {
         .categories(vec![PostsCreateCategoriesItem::Tech, PostsCreateCategoriesItem::News])
 }
 
-fn slugs(items: &[PostsRecord]) -> Vec<&str> {
-    items.iter().map(|p| p.slug.as_deref().unwrap_or_default()).collect()
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn create_list_update_delete_with_the_generated_client() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let base = serve(dir.path().join("pb_data")).await;
-    let guest = Client::new(&base);
-
-    // The client was generated from the document this server serves.
-    let served: serde_json::Value = reqwest::get(format!("{base}/api/openapi.json"))
-        .await
-        .and_then(reqwest::Response::error_for_status)
-        .expect("GET /api/openapi.json")
-        .json()
-        .await
-        .expect("the served document is JSON");
-    let spec = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../generated/blog/openapi.json");
-    let file: serde_json::Value = serde_json::from_slice(&std::fs::read(&spec).expect("read the document"))
-        .expect("generated/blog/openapi.json is JSON");
-    assert!(served == file, "/api/openapi.json differs from generated/blog/openapi.json");
-
-    // Sign up (users' create rule is open) and sign in.
+/// Signs up (users' create rule is open) and signs in with auth-with-password; returns the user's id and a
+/// client that sends the token.
+async fn sign_up_and_in(guest: &Client, base: &str) -> (String, Client) {
     let user = guest
         .create_users()
         .body(
@@ -101,7 +83,34 @@ async fn create_list_update_delete_with_the_generated_client() {
         .expect("auth-with-password")
         .into_inner();
     assert_eq!(auth.record.and_then(|r| r.id).as_deref(), Some(user_id.as_str()));
-    let client = signed_in(&base, &auth.token.expect("auth-with-password returns a token"));
+    let client = signed_in(base, &auth.token.expect("auth-with-password returns a token"));
+    (user_id, client)
+}
+
+fn slugs(items: &[PostsRecord]) -> Vec<&str> {
+    items.iter().map(|p| p.slug.as_deref().unwrap_or_default()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_list_update_delete_with_the_generated_client() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let base = serve(dir.path().join("pb_data")).await;
+    let guest = Client::new(&base);
+
+    // The client was generated from the document this server serves.
+    let served: serde_json::Value = reqwest::get(format!("{base}/api/openapi.json"))
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .expect("GET /api/openapi.json")
+        .json()
+        .await
+        .expect("the served document is JSON");
+    let spec = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../generated/blog/openapi.json");
+    let file: serde_json::Value = serde_json::from_slice(&std::fs::read(&spec).expect("read the document"))
+        .expect("generated/blog/openapi.json is JSON");
+    assert!(served == file, "/api/openapi.json differs from generated/blog/openapi.json");
+
+    let (user_id, client) = sign_up_and_in(&guest, &base).await;
 
     // Create: typed bodies in, typed records out.
     let mut created = Vec::new();
@@ -170,4 +179,81 @@ async fn create_list_update_delete_with_the_generated_client() {
     assert!(error.data.is_empty());
     let left = client.list_posts().filter(format!("author = '{user_id}'")).send().await.expect("list").into_inner();
     assert_eq!(slugs(&left.items), ["client-b", "client-c"]);
+}
+
+/// Messages of the realtime stream (a `ByteStream` in the generated client): each SSE message's `id`, `event`
+/// and JSON `data` lines, read into the document's event schemas.
+struct Events {
+    stream: ByteStream,
+    buffer: Vec<u8>,
+}
+
+impl Events {
+    async fn next<T: serde::de::DeserializeOwned>(&mut self) -> T {
+        loop {
+            if let Some(end) = self.buffer.windows(2).position(|w| w == b"\n\n") {
+                let frame: Vec<u8> = self.buffer.drain(..end + 2).collect();
+                let frame = String::from_utf8(frame).expect("SSE is UTF-8");
+                let mut message = serde_json::Map::new();
+                for line in frame.lines() {
+                    let (name, value) = line.split_once(':').unwrap_or((line, ""));
+                    let value = value.strip_prefix(' ').unwrap_or(value);
+                    let value = match name {
+                        "data" => serde_json::from_str(value).expect("an event's data is JSON"),
+                        _ => serde_json::Value::from(value),
+                    };
+                    message.insert(name.to_string(), value);
+                }
+                let message = serde_json::Value::Object(message);
+                return serde_json::from_value(message.clone())
+                    .unwrap_or_else(|e| panic!("{message} does not match the documented event: {e}"));
+            }
+            let chunk = tokio::time::timeout(Duration::from_secs(10), self.stream.next())
+                .await
+                .expect("a realtime message within 10 s")
+                .expect("the realtime stream stays open")
+                .expect("read the realtime stream");
+            self.buffer.extend_from_slice(&chunk);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn realtime_events_with_the_generated_client() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let base = serve(dir.path().join("pb_data")).await;
+    let (user_id, client) = sign_up_and_in(&Client::new(&base), &base).await;
+
+    // Connect, subscribe with the client id from PB_CONNECT.
+    let stream = client.realtime_connect().send().await.expect("open the realtime stream").into_inner();
+    let mut events = Events { stream, buffer: Vec::new() };
+    let connect: types::RealtimeConnect = events.next().await;
+    assert_eq!(connect.event, types::RealtimeConnectEvent::PbConnect);
+    assert_eq!(connect.id, connect.data.client_id);
+    let subscribe = types::RealtimeSubscribeBody::builder()
+        .client_id(connect.data.client_id.clone())
+        .subscriptions(vec!["posts/*".to_string()]);
+    let answer = client.realtime_subscribe().body(subscribe).send().await.expect("subscribe to posts/*");
+    assert_eq!(answer.status().as_u16(), 204);
+
+    // A create, an update and a delete through the client arrive as typed `{action, record}` messages (the
+    // draft is the author's: the list rule shows it to them).
+    let created = client.create_posts().body(post("live-a", 1.0, &user_id)).send().await.expect("create").into_inner();
+    let id = created.id.clone().expect("a created post has an id");
+    let event: types::PostsEvent = events.next().await;
+    assert_eq!((event.event.as_str(), event.id.as_str()), ("posts/*", connect.id.as_str()));
+    assert_eq!(event.data.action, types::PostsEventDataAction::Create);
+    assert_eq!(event.data.record.id.as_deref(), Some(id.as_str()));
+    assert_eq!(event.data.record.title, created.title);
+
+    let update = PostsUpdate::builder().views(7.0);
+    client.update_posts().id(&id).body(update).send().await.expect("update");
+    let event: types::PostsEvent = events.next().await;
+    assert_eq!(event.data.action, types::PostsEventDataAction::Update);
+    assert_eq!(event.data.record.views, Some(7.0));
+
+    client.delete_posts().id(&id).send().await.expect("delete");
+    let event: types::PostsEvent = events.next().await;
+    assert_eq!(event.data.action, types::PostsEventDataAction::Delete);
+    assert_eq!(event.data.record.id.as_deref(), Some(id.as_str()));
 }
