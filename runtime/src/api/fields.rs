@@ -1110,12 +1110,12 @@ mod html {
         /// current node is a table part that cannot hold it.
         fn place(&self, foster: bool) -> (usize, Option<usize>) {
             let top = self.top();
-            if foster && self.top_is(&["table", "tbody", "tfoot", "thead", "tr"]) {
-                if let Some(i) = self.open.iter().rposition(|&n| self.name(n) == "table") {
-                    if i > 0 {
-                        return (self.open[i - 1], Some(self.open[i]));
-                    }
-                }
+            if foster
+                && self.top_is(&["table", "tbody", "tfoot", "thead", "tr"])
+                && let Some(i) = self.open.iter().rposition(|&n| self.name(n) == "table")
+                && i > 0
+            {
+                return (self.open[i - 1], Some(self.open[i]));
             }
             (top, None)
         }
@@ -1143,11 +1143,11 @@ mod html {
                 Some(i) => Some(children[i - 1]),
                 None => children.last().copied(),
             };
-            if let Some(prev) = previous {
-                if let Kind::Text(t) = &mut self.nodes[prev].kind {
-                    t.push_str(&text);
-                    return;
-                }
+            if let Some(prev) = previous
+                && let Kind::Text(t) = &mut self.nodes[prev].kind
+            {
+                t.push_str(&text);
+                return;
             }
             self.add(parent, before, Node { kind: Kind::Text(text), children: Vec::new(), foreign: false });
         }
@@ -1223,11 +1223,10 @@ mod html {
                     }
                     Token::End(ref name) => {
                         if let Some(i) = self.open.iter().rposition(|&n| self.nodes[n].foreign && self.name(n) == name)
+                            && self.open[i..].iter().all(|&n| self.nodes[n].foreign)
                         {
-                            if self.open[i..].iter().all(|&n| self.nodes[n].foreign) {
-                                self.pop_to(i);
-                                return;
-                            }
+                            self.pop_to(i);
+                            return;
                         }
                     }
                     Token::Text(text) => {
@@ -1267,10 +1266,10 @@ mod html {
                 _ if TABLE_PARTS.contains(&name) => self.table_part(name),
                 "table" => {
                     // A table directly in a table (not in a cell) closes the first one.
-                    if let Some(i) = self.in_table_scope(&["table"]) {
-                        if !self.open[i..].iter().any(|&n| matches!(self.name(n), "td" | "th" | "caption")) {
-                            self.pop_to(i);
-                        }
+                    if let Some(i) = self.in_table_scope(&["table"])
+                        && !self.open[i..].iter().any(|&n| matches!(self.name(n), "td" | "th" | "caption"))
+                    {
+                        self.pop_to(i);
                     }
                     self.insert(name, false, false);
                 }

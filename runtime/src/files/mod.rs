@@ -176,10 +176,10 @@ pub fn delete_files(
 ) -> io::Result<()> {
     let mut result = Ok(());
     for (_, name) in files {
-        if let Err(e) = delete(data_dir, collection_id, record_id, name) {
-            if result.is_ok() {
-                result = Err(e);
-            }
+        if let Err(e) = delete(data_dir, collection_id, record_id, name)
+            && result.is_ok()
+        {
+            result = Err(e);
         }
     }
     result

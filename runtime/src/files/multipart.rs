@@ -197,13 +197,12 @@ pub fn infer(raw: &str) -> Value {
             let b = raw.as_bytes();
             if (b[0] == b'-' || b[0].is_ascii_digit())
                 && b.iter().all(|c| *c == b'-' || *c == b'.' || c.is_ascii_digit())
+                && let Ok(f) = raw.parse::<f64>()
             {
-                if let Ok(f) = raw.parse::<f64>() {
-                    // Go: strconv.FormatFloat(f, 'f', -1, 64) == raw; Rust's Display is the same shortest,
-                    // exponent-free formatting
-                    if f.is_finite() && format!("{f}") == raw {
-                        return crate::record::float(f);
-                    }
+                // Go: strconv.FormatFloat(f, 'f', -1, 64) == raw; Rust's Display is the same shortest,
+                // exponent-free formatting
+                if f.is_finite() && format!("{f}") == raw {
+                    return crate::record::float(f);
                 }
             }
             Value::String(raw.to_string())

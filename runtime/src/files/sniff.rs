@@ -2182,11 +2182,11 @@ fn get_a_value<'a>(s: &mut &'a [u8]) -> (&'a [u8], bool) {
 }
 
 fn skip_a_comment(s: &mut &[u8]) -> bool {
-    if s.starts_with(b"<!--") {
-        if let Some(i) = index(&s[2..], b"-->") {
-            advance(s, i + 2 + 3);
-            return true;
-        }
+    if s.starts_with(b"<!--")
+        && let Some(i) = index(&s[2..], b"-->")
+    {
+        advance(s, i + 2 + 3);
+        return true;
     }
     false
 }

@@ -699,14 +699,14 @@ fn validate_text(f: &FieldMeta, v: &str) -> Result<(), FieldError> {
             "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "LPT1",
             "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
         ];
-        if len <= 4 {
-            if let Some(r) = RESERVED.iter().find(|r| v.to_uppercase() == **r) {
-                return Err(FieldError::with_params(
-                    "validation_reserved_pk",
-                    format!("The primary key '{r}' is reserved and cannot be used."),
-                    json!({ "reserved": r }),
-                ));
-            }
+        if len <= 4
+            && let Some(r) = RESERVED.iter().find(|r| v.to_uppercase() == **r)
+        {
+            return Err(FieldError::with_params(
+                "validation_reserved_pk",
+                format!("The primary key '{r}' is reserved and cannot be used."),
+                json!({ "reserved": r }),
+            ));
         }
     }
     Ok(())

@@ -239,10 +239,10 @@ fn prepare(
                     continue;
                 }
                 let mut merged = Vec::new();
-                if key == f.name {
-                    if let Some(v) = body.get(&key).filter(|v| !v.is_null()) {
-                        merged.extend(super::cast::unique_strings(v).into_iter().map(FileItem::Name));
-                    }
+                if key == f.name
+                    && let Some(v) = body.get(&key).filter(|v| !v.is_null())
+                {
+                    merged.extend(super::cast::unique_strings(v).into_iter().map(FileItem::Name));
                 }
                 merged.extend(items);
                 by_key.push((key, merged));
@@ -310,10 +310,11 @@ fn prepare(
     // autogenerate empty text fields of a new record (the id among them)
     if is_new {
         for (i, f) in fields.iter().enumerate() {
-            if let (FieldKind::Text { autogenerate_pattern, .. }, Slot::Str(v)) = (f.kind, &state[i]) {
-                if !autogenerate_pattern.is_empty() && v.is_empty() {
-                    state[i] = Slot::Str(pattern::autogenerate(autogenerate_pattern).unwrap_or_default());
-                }
+            if let (FieldKind::Text { autogenerate_pattern, .. }, Slot::Str(v)) = (f.kind, &state[i])
+                && !autogenerate_pattern.is_empty()
+                && v.is_empty()
+            {
+                state[i] = Slot::Str(pattern::autogenerate(autogenerate_pattern).unwrap_or_default());
             }
         }
     }
@@ -338,12 +339,12 @@ fn prepare(
                         });
                     }
                 }
-                if let FieldKind::Text { primary_key: true, pattern, .. } = f.kind {
-                    if is_new && pattern != field::DEFAULT_ID_PATTERN {
-                        if let Slot::Str(id) = &state[i] {
-                            out.pk_check = Some(id.clone());
-                        }
-                    }
+                if let FieldKind::Text { primary_key: true, pattern, .. } = f.kind
+                    && is_new
+                    && pattern != field::DEFAULT_ID_PATTERN
+                    && let Slot::Str(id) = &state[i]
+                {
+                    out.pk_check = Some(id.clone());
                 }
             }
         }
@@ -355,12 +356,12 @@ fn prepare(
         let password_changed =
             pos("password").is_some_and(|i| matches!(&state[i], Slot::Password { plain, .. } if !plain.is_empty()));
         let email_changed = pos("email").is_some_and(|i| state[i] != base[i]);
-        if let Some(i) = pos("tokenKey") {
-            if state[i] == base[i] && (password_changed || email_changed) {
-                if let FieldKind::Text { autogenerate_pattern, .. } = fields[i].kind {
-                    state[i] = Slot::Str(pattern::autogenerate(autogenerate_pattern).unwrap_or_default());
-                }
-            }
+        if let Some(i) = pos("tokenKey")
+            && state[i] == base[i]
+            && (password_changed || email_changed)
+            && let FieldKind::Text { autogenerate_pattern, .. } = fields[i].kind
+        {
+            state[i] = Slot::Str(pattern::autogenerate(autogenerate_pattern).unwrap_or_default());
         }
     }
 

@@ -235,10 +235,10 @@ fn parse_host(host: &str) -> Option<String> {
             out.extend(unescape(&host[i..], Mode::Host)?);
             return Some(String::from_utf8_lossy(&out).into_owned());
         }
-    } else if let Some(i) = host.rfind(':') {
-        if !valid_optional_port(&host[i..]) {
-            return None;
-        }
+    } else if let Some(i) = host.rfind(':')
+        && !valid_optional_port(&host[i..])
+    {
+        return None;
     }
     Some(String::from_utf8_lossy(&unescape(host, Mode::Host)?).into_owned())
 }
