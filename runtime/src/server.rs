@@ -54,13 +54,21 @@ pub struct AuthSettings {
     pub oauth2: bool,
     pub mfa: bool,
     pub mfa_duration: u64,
+    /// `mfa.rule`: the records that need a second factor ([`Rule::Public`] for `""`: all of them).
+    pub mfa_rule: Rule,
     pub otp: bool,
     pub otp_duration: u64,
-    /// The mails of the verification, password reset and email change flows: the schema's templates,
-    /// PocketBase's defaults when `None`.
+    /// Digits of a one-time password.
+    pub otp_length: u64,
+    /// `authAlert.enabled`: remember sign-in origins and mail the record on a new one.
+    pub auth_alert: bool,
+    /// The mails of the verification, password reset, email change, OTP and login alert flows: the schema's
+    /// templates, PocketBase's defaults when `None`.
     pub verification_template: Option<EmailTemplate>,
     pub reset_password_template: Option<EmailTemplate>,
     pub confirm_email_change_template: Option<EmailTemplate>,
+    pub otp_template: Option<EmailTemplate>,
+    pub auth_alert_template: Option<EmailTemplate>,
 }
 
 /// A collection's mail template: subject and HTML body with `{APP_NAME}`, `{APP_URL}`, `{TOKEN}` and

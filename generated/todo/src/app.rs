@@ -36,8 +36,11 @@ static COLLECTIONS: &[CollectionApi] = &[
             oauth2: false,
             mfa: false,
             mfa_duration: 600u64,
+            mfa_rule: Rule::Public,
             otp: false,
             otp_duration: 180u64,
+            otp_length: 8u64,
+            auth_alert: true,
             verification_template: Some(::pbgen_runtime::codegen::EmailTemplate {
                 subject: "Verify your {APP_NAME} email",
                 body: "<p>Hello,</p>\n<p>Thank you for joining us at {APP_NAME}.</p>\n<p>Click on the button below to verify your email address.</p>\n<p>\n  <a class=\"btn\" href=\"{APP_URL}/_/#/auth/confirm-verification/{TOKEN}\" target=\"_blank\" rel=\"noopener\">Verify</a>\n</p>\n<p><i>If you didn't recently register, please ignore this email.</i></p>\n<p>\n  Thanks,<br/>\n  {APP_NAME} team\n</p>",
@@ -49,6 +52,14 @@ static COLLECTIONS: &[CollectionApi] = &[
             confirm_email_change_template: Some(::pbgen_runtime::codegen::EmailTemplate {
                 subject: "Confirm your {APP_NAME} new email address",
                 body: "<p>Hello,</p>\n<p>Click on the button below to confirm your new email address.</p>\n<p>\n  <a class=\"btn\" href=\"{APP_URL}/_/#/auth/confirm-email-change/{TOKEN}\" target=\"_blank\" rel=\"noopener\">Confirm new email</a>\n</p>\n<p><i>If you didn't ask to change your email address, please ignore this email.</i></p>\n<p>\n  Thanks,<br/>\n  {APP_NAME} team\n</p>",
+            }),
+            otp_template: Some(::pbgen_runtime::codegen::EmailTemplate {
+                subject: "OTP for {APP_NAME}",
+                body: "<p>Hello,</p>\n<p>Your one-time password is: <strong>{OTP}</strong></p>\n<p><i>If you didn't ask for the one-time password, you can ignore this email.</i></p>\n<p>\n  Thanks,<br/>\n  {APP_NAME} team\n</p>",
+            }),
+            auth_alert_template: Some(::pbgen_runtime::codegen::EmailTemplate {
+                subject: "Login from a new location",
+                body: "<p>Hello,</p>\n<p>We noticed a login to your {APP_NAME} account from a new location:</p>\n<p><em>{ALERT_INFO}</em></p>\n<p><strong>If this wasn't you, you should immediately change your {APP_NAME} account password to revoke access from all other locations.</strong></p>\n<p>If this was you, you may disregard this email.</p>\n<p>\n  Thanks,<br/>\n  {APP_NAME} team\n</p>",
             }),
         }),
     },
@@ -481,8 +492,11 @@ static COLLECTIONS: &[CollectionApi] = &[
             oauth2: false,
             mfa: false,
             mfa_duration: 600u64,
+            mfa_rule: Rule::Public,
             otp: false,
             otp_duration: 180u64,
+            otp_length: 8u64,
+            auth_alert: true,
             verification_template: Some(::pbgen_runtime::codegen::EmailTemplate {
                 subject: "Verify your {APP_NAME} email",
                 body: "<p>Hello,</p>\n<p>Thank you for joining us at {APP_NAME}.</p>\n<p>Click on the button below to verify your email address.</p>\n<p>\n  <a class=\"btn\" href=\"{APP_URL}/_/#/auth/confirm-verification/{TOKEN}\" target=\"_blank\" rel=\"noopener\">Verify</a>\n</p>\n<p><i>If you didn't recently register, please ignore this email.</i></p>\n<p>\n  Thanks,<br/>\n  {APP_NAME} team\n</p>",
@@ -494,6 +508,14 @@ static COLLECTIONS: &[CollectionApi] = &[
             confirm_email_change_template: Some(::pbgen_runtime::codegen::EmailTemplate {
                 subject: "Confirm your {APP_NAME} new email address",
                 body: "<p>Hello,</p>\n<p>Click on the button below to confirm your new email address.</p>\n<p>\n  <a class=\"btn\" href=\"{APP_URL}/_/#/auth/confirm-email-change/{TOKEN}\" target=\"_blank\" rel=\"noopener\">Confirm new email</a>\n</p>\n<p><i>If you didn't ask to change your email address, please ignore this email.</i></p>\n<p>\n  Thanks,<br/>\n  {APP_NAME} team\n</p>",
+            }),
+            otp_template: Some(::pbgen_runtime::codegen::EmailTemplate {
+                subject: "OTP for {APP_NAME}",
+                body: "<p>Hello,</p>\n<p>Your one-time password is: <strong>{OTP}</strong></p>\n<p><i>If you didn't ask for the one-time password, you can ignore this email.</i></p>\n<p>\n  Thanks,<br/>\n  {APP_NAME} team\n</p>",
+            }),
+            auth_alert_template: Some(::pbgen_runtime::codegen::EmailTemplate {
+                subject: "Login from a new location",
+                body: "<p>Hello,</p>\n<p>We noticed a login to your {APP_NAME} account from a new location:</p>\n<p><em>{ALERT_INFO}</em></p>\n<p><strong>If this wasn't you, you should immediately change your {APP_NAME} account password to revoke access from all other locations.</strong></p>\n<p>If this was you, you may disregard this email.</p>\n<p>\n  Thanks,<br/>\n  {APP_NAME} team\n</p>",
             }),
         }),
     },

@@ -23,12 +23,12 @@ pub enum RuleSql {
     },
 }
 
-/// A collection's compiled rules: list, view, create, update, delete, and for auth collections the auth and
-/// manage rules.
+/// A collection's compiled rules: list, view, create, update, delete, and for auth collections the auth,
+/// manage and MFA rules.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CollectionRules {
     pub crud: [RuleSql; 5],
-    pub auth: Option<[RuleSql; 2]>,
+    pub auth: Option<[RuleSql; 3]>,
 }
 
 /// Every collection's rules, in IR order.
@@ -59,10 +59,12 @@ pub fn compile(ir: &Ir) -> Result<Vec<CollectionRules>, Errors> {
                     compile_one("updateRule", &r.update),
                     compile_one("deleteRule", &r.delete),
                 ];
-                let auth = match (&r.auth, &r.manage) {
-                    (Some(auth), Some(manage)) => {
-                        Some([compile_one("authRule", auth), compile_one("manageRule", manage)])
-                    }
+                let auth = match (&r.auth, &r.manage, &r.mfa) {
+                    (Some(auth), Some(manage), Some(mfa)) => Some([
+                        compile_one("authRule", auth),
+                        compile_one("manageRule", manage),
+                        compile_one("mfa.rule", mfa),
+                    ]),
                     _ => None,
                 };
                 CollectionRules { crud, auth }

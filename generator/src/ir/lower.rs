@@ -81,7 +81,8 @@ pub fn lower_with(schema: &Schema, mut diags: Diagnostics) -> Result<Ir, Errors>
         c.rules = rules;
     }
     for (i, input) in inputs.iter().enumerate() {
-        check_mfa_rule(input, &colls, &broken, i, &mut diags);
+        let mfa = mfa_rule(input, &colls, &broken, i, &mut diags);
+        colls[i].rules.mfa = mfa;
     }
     let mut index_names = BTreeMap::new();
     for (input, c) in inputs.iter().zip(&mut colls) {
@@ -159,6 +160,7 @@ fn collections(inputs: &[Input], diags: &mut Diagnostics) -> Vec<Collection> {
                 delete: Rule::SuperusersOnly,
                 auth: None,
                 manage: None,
+                mfa: None,
             },
             indexes: Vec::new(),
             view_query: c.view_query.clone(),
@@ -536,22 +538,29 @@ fn collection_rules(
         delete: rule("deleteRule", write_rule(writable, &c.delete_rule)),
         auth: auth.then(|| rule("authRule", Some(c.auth.auth_rule.as_deref().unwrap_or("")))),
         manage: auth.then(|| rule("manageRule", c.auth.manage_rule.as_deref())),
+        mfa: None, // set by `mfa_rule`
     }
 }
 
-/// Checks the rules that are not API rules but use the same language (the MFA rule).
-fn check_mfa_rule(
+/// The MFA rule of an auth collection: not an API rule but the same language (`""` needs MFA of everyone).
+fn mfa_rule(
     input: &Input,
     colls: &[Collection],
     broken: &BTreeSet<(usize, String)>,
     this: usize,
     diags: &mut Diagnostics,
-) {
-    if let Some(mfa) = &input.collection.auth.mfa
-        && let Err(errors) = rules::lower_rule(Some(&mfa.rule), colls, broken, this)
-    {
-        for e in errors {
-            diags.error(&input.path().key("mfa").key("rule"), e);
+) -> Option<Rule> {
+    if input.collection.kind != CollectionType::Auth {
+        return None;
+    }
+    let source = input.collection.auth.mfa.as_ref().map_or("", |m| m.rule.as_str());
+    match rules::lower_rule(Some(source), colls, broken, this) {
+        Ok(rule) => Some(rule),
+        Err(errors) => {
+            for e in errors {
+                diags.error(&input.path().key("mfa").key("rule"), e);
+            }
+            Some(Rule::SuperusersOnly)
         }
     }
 }

@@ -80,6 +80,8 @@ pub struct Rules {
     /// Auth collections only.
     pub auth: Option<Rule>,
     pub manage: Option<Rule>,
+    /// `mfa.rule`: which records need a second factor (`""`, everyone, is [`Rule::Public`]).
+    pub mfa: Option<Rule>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -233,11 +233,16 @@ pub const DEFAULT_SETTINGS: AuthSettings = AuthSettings {
     oauth2: false,
     mfa: false,
     mfa_duration: 600,
+    mfa_rule: Rule::Public,
     otp: false,
     otp_duration: 180,
+    otp_length: 8,
+    auth_alert: true,
     verification_template: None,
     reset_password_template: None,
     confirm_email_change_template: None,
+    otp_template: None,
+    auth_alert_template: None,
 };
 
 /// An auth collection's settings: from the schema, else PocketBase's defaults.

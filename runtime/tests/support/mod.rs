@@ -413,11 +413,19 @@ pub fn app_from_collections(collections: &[Value], adjust: impl Fn(&mut Value)) 
                     oauth2: enabled("oauth2"),
                     mfa: enabled("mfa"),
                     mfa_duration: duration("mfa", 600),
+                    mfa_rule: match &c["mfa"]["rule"] {
+                        Value::String(_) => rule(&c["mfa"], "rule", meta),
+                        _ => Rule::Public,
+                    },
                     otp: enabled("otp"),
                     otp_duration: duration("otp", 180),
+                    otp_length: c["otp"]["length"].as_u64().unwrap_or(8),
+                    auth_alert: c["authAlert"]["enabled"].as_bool().unwrap_or(true),
                     verification_template: template(c, "verificationTemplate"),
                     reset_password_template: template(c, "resetPasswordTemplate"),
                     confirm_email_change_template: template(c, "confirmEmailChangeTemplate"),
+                    otp_template: c.get("otp").and_then(|o| template(o, "emailTemplate")),
+                    auth_alert_template: c.get("authAlert").and_then(|o| template(o, "emailTemplate")),
                 }
             });
             CollectionApi { meta, rules, auth }

@@ -19,8 +19,8 @@ pub fn app(ir: &Ir, rules: &[CollectionRules]) -> Result<TokenStream, syn::Error
             let [list, view, create, update, delete] =
                 [rule(list)?, rule(view)?, rule(create)?, rule(update)?, rule(delete)?];
             let auth = match (&c.auth, &rules.auth) {
-                (Some(options), Some([auth_rule, manage_rule])) => {
-                    let settings = auth_settings(c, options, rule(auth_rule)?, rule(manage_rule)?);
+                (Some(options), Some([auth_rule, manage_rule, mfa_rule])) => {
+                    let settings = auth_settings(c, options, [rule(auth_rule)?, rule(manage_rule)?, rule(mfa_rule)?]);
                     quote!(Some(#settings))
                 }
                 _ => quote!(None),
@@ -74,7 +74,7 @@ fn or(value: u64, default: u64) -> u64 {
     if value == 0 { default } else { value }
 }
 
-fn auth_settings(c: &Collection, o: &AuthOptions, auth_rule: TokenStream, manage_rule: TokenStream) -> TokenStream {
+fn auth_settings(c: &Collection, o: &AuthOptions, [auth_rule, manage_rule, mfa_rule]: [TokenStream; 3]) -> TokenStream {
     let duration = |t: &Option<crate::schema::TokenConfig>| t.as_ref().map_or(0, |t| t.duration);
     let superusers = c.name == "_superusers";
     let auth_token = or(duration(&o.auth_token), if superusers { 86_400 } else { 432_000 });
@@ -89,13 +89,30 @@ fn auth_settings(c: &Collection, o: &AuthOptions, auth_rule: TokenStream, manage
     let oauth2 = o.oauth2.as_ref().is_some_and(|t| t.enabled);
     let (mfa, mfa_duration) = o.mfa.as_ref().map_or((false, 600), |m| (m.enabled, or(m.duration, 600)));
     let (otp, otp_duration) = o.otp.as_ref().map_or((false, 180), |m| (m.enabled, or(m.duration, 180)));
-    let [verification_template, reset_password_template, confirm_email_change_template] =
-        [&o.verification_template, &o.reset_password_template, &o.confirm_email_change_template].map(|t| match t {
-            Some(crate::schema::EmailTemplate { subject, body }) => {
-                quote!(Some(::pbgen_runtime::codegen::EmailTemplate { subject: #subject, body: #body }))
-            }
-            None => quote!(None),
-        });
+    let otp_length = o.otp.as_ref().map_or(8, |m| or(m.length, 8));
+    // PocketBase's new auth collections have login alerts on
+    let auth_alert = o.auth_alert.as_ref().is_none_or(|a| a.enabled);
+    let otp_template = o.otp.as_ref().and_then(|m| m.email_template.clone());
+    let auth_alert_template = o.auth_alert.as_ref().and_then(|a| a.email_template.clone());
+    let [
+        verification_template,
+        reset_password_template,
+        confirm_email_change_template,
+        otp_template,
+        auth_alert_template,
+    ] = [
+        &o.verification_template,
+        &o.reset_password_template,
+        &o.confirm_email_change_template,
+        &otp_template,
+        &auth_alert_template,
+    ]
+    .map(|t| match t {
+        Some(crate::schema::EmailTemplate { subject, body }) => {
+            quote!(Some(::pbgen_runtime::codegen::EmailTemplate { subject: #subject, body: #body }))
+        }
+        None => quote!(None),
+    });
     quote! {
         AuthSettings {
             password_auth: #password_auth,
@@ -110,11 +127,16 @@ fn auth_settings(c: &Collection, o: &AuthOptions, auth_rule: TokenStream, manage
             oauth2: #oauth2,
             mfa: #mfa,
             mfa_duration: #mfa_duration,
+            mfa_rule: #mfa_rule,
             otp: #otp,
             otp_duration: #otp_duration,
+            otp_length: #otp_length,
+            auth_alert: #auth_alert,
             verification_template: #verification_template,
             reset_password_template: #reset_password_template,
             confirm_email_change_template: #confirm_email_change_template,
+            otp_template: #otp_template,
+            auth_alert_template: #auth_alert_template,
         }
     }
 }
