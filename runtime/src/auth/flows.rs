@@ -45,7 +45,7 @@ fn no_content() -> Response {
 }
 
 /// The form's errors as PocketBase's 400, `Ok` when there are none.
-fn validated(errors: impl IntoIterator<Item = (&'static str, Option<FieldError>)>) -> ApiResult<()> {
+pub(super) fn validated(errors: impl IntoIterator<Item = (&'static str, Option<FieldError>)>) -> ApiResult<()> {
     let mut all = FieldErrors::new();
     for (field, error) in errors {
         if let Some(e) = error {
@@ -60,7 +60,7 @@ fn validated(errors: impl IntoIterator<Item = (&'static str, Option<FieldError>)
 }
 
 /// ozzo's `Required` then `Length(min, max)` (which counts bytes).
-fn required_length(value: &str, min: usize, max: usize) -> Option<FieldError> {
+pub(super) fn required_length(value: &str, min: usize, max: usize) -> Option<FieldError> {
     if value.is_empty() {
         return Some(FieldError::required());
     }
@@ -76,7 +76,7 @@ fn required_length(value: &str, min: usize, max: usize) -> Option<FieldError> {
 }
 
 /// `Required, Length(1, 255), is.EmailFormat`.
-fn email_error(value: &str) -> Option<FieldError> {
+pub(super) fn email_error(value: &str) -> Option<FieldError> {
     required_length(value, 1, 255).or_else(|| {
         (!crate::validate::is_email(value))
             .then(|| FieldError::new("validation_is_email", "Must be a valid email address."))
@@ -102,7 +102,11 @@ fn is_verified(auth: &Auth) -> bool {
 }
 
 /// `FindAuthRecordByEmail`: an exact match, case-insensitive when the email's unique index is `NOCASE`.
-async fn find_by_email(state: &AppState, api: &'static CollectionApi, email: &str) -> ApiResult<Option<Auth>> {
+pub(super) async fn find_by_email(
+    state: &AppState,
+    api: &'static CollectionApi,
+    email: &str,
+) -> ApiResult<Option<Auth>> {
     let nocase = unique_index(state.app, api.meta.name, "email") == Some(true);
     let (meta, email) = (api.meta, email.to_owned());
     state
@@ -228,7 +232,7 @@ pub(super) async fn confirm_verification(
     Ok(no_content())
 }
 
-fn random_password() -> String {
+pub(super) fn random_password() -> String {
     const ALPHANUMERIC: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     (0..30).map(|_| ALPHANUMERIC[rand::random_range(0..ALPHANUMERIC.len())] as char).collect()
 }

@@ -8,14 +8,15 @@ use std::time::SystemTime;
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{Extensions, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use regex::Regex;
 use rusqlite::{Connection, OptionalExtension};
 use serde_json::{Map, Value, json};
 
 use super::form::{self, PasswordForm};
-use super::{Auth, authenticate, jwt, new_auth_token, new_file_token, request_token, settings};
+use super::origins::Client;
+use super::{Auth, authenticate, jwt, mfa, new_auth_token, new_file_token, origins, request_token, settings};
 use crate::access::Condition;
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::{AppState, MISSING_OR_INVALID_COLLECTION};
@@ -44,7 +45,7 @@ pub(super) async fn read_body(body: Body) -> ApiResult<Bytes> {
 }
 
 /// Query parameters, the first value of each (pairs Go's parser rejects are dropped).
-fn query_map(raw: Option<&str>) -> HashMap<String, String> {
+pub(super) fn query_map(raw: Option<&str>) -> HashMap<String, String> {
     let mut out = HashMap::new();
     for (k, v) in crate::files::go_query(raw.unwrap_or_default()).0 {
         out.entry(k).or_insert(v);
@@ -53,7 +54,7 @@ fn query_map(raw: Option<&str>) -> HashMap<String, String> {
 }
 
 /// `@request.*` for the auth rule: the request's method, query, headers and body, `auth` the requester.
-fn request_values(
+pub(super) fn request_values(
     method: &Method,
     query: &HashMap<String, String>,
     headers: &HeaderMap,
@@ -68,12 +69,14 @@ fn request_values(
 }
 
 /// `POST /api/collections/{collection}/auth-with-password`.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn auth_with_password(
     State(state): State<AppState>,
     Path(name): Path<String>,
     RawQuery(raw): RawQuery,
     method: Method,
     headers: HeaderMap,
+    extensions: Extensions,
     body: Body,
 ) -> ApiResult<Response> {
     // read first: a response sent before the body is read can be lost to a connection reset
@@ -110,7 +113,9 @@ pub(crate) async fn auth_with_password(
     let query = query_map(raw.as_deref());
     let req = request_values(&method, &query, &headers, &data, requester.as_ref(), "password");
     let requester_superuser = requester.as_ref().is_some_and(Auth::is_superuser);
-    respond(&state, api, &settings, auth, token, req, requester_superuser, &query, true).await
+    let client = Client::of(&extensions, &headers);
+    let sign_in = SignIn { method: "password", client, raw_query: raw.as_deref(), headers: &headers, body: &bytes };
+    respond(&state, api, &settings, auth, token, req, requester_superuser, &query, Some(sign_in)).await
 }
 
 /// `authWithPasswordForm.validate`: identity and password required, at most 255 characters; identityField
@@ -278,7 +283,7 @@ pub(super) async fn auth_refresh(
     let query = query_map(raw.as_deref());
     let req = request_values(&method, &query, &headers, &data, Some(&auth), "default");
     let superuser = auth.is_superuser();
-    respond(&state, api, &settings, auth, token, req, superuser, &query, false).await
+    respond(&state, api, &settings, auth, token, req, superuser, &query, None).await
 }
 
 /// `cast.ToBool` of a JSON value.
@@ -291,12 +296,23 @@ fn go_bool(v: &Value) -> bool {
     }
 }
 
-/// PocketBase's `recordAuthResponse`: the auth rule (skipped for a superuser requester), then
-/// `{"record": …, "token": …}` with the record as its owner sees it (a superuser sees hidden fields),
-/// `?expand=` fetched as that record, and `?fields=` applied to the whole answer. `sign_in`: a password
-/// sign-in rather than a refresh (MFA applies).
+/// A sign-in (rather than a refresh or an impersonation): its method (`password`, `otp`) and the request,
+/// for MFA and the login alert.
+pub(super) struct SignIn<'a> {
+    pub method: &'static str,
+    pub client: Client,
+    pub raw_query: Option<&'a str>,
+    pub headers: &'a HeaderMap,
+    pub body: &'a Bytes,
+}
+
+/// PocketBase's `recordAuthResponse`: the auth rule (skipped for a superuser requester); for a sign-in the
+/// MFA check (401 `{"mfaId"}` when a second factor is needed, see [`mfa`]); then `{"record": …,
+/// "token": …}` with the record as its owner sees it (a superuser sees hidden fields), `?expand=` fetched
+/// as that record, and `?fields=` applied to the whole answer; a sign-in's origin is recorded (and a new
+/// one alerted, see [`origins`]) before it is sent.
 #[allow(clippy::too_many_arguments)]
-async fn respond(
+pub(super) async fn respond(
     state: &AppState,
     api: &'static CollectionApi,
     settings: &AuthSettings,
@@ -305,28 +321,33 @@ async fn respond(
     req: RequestValues,
     requester_superuser: bool,
     query: &HashMap<String, String>,
-    sign_in: bool,
+    sign_in: Option<SignIn<'_>>,
 ) -> ApiResult<Response> {
-    let (app, meta, rule, mfa) = (state.app, api.meta, settings.auth_rule, settings.mfa);
+    let (app, meta, rule) = (state.app, api.meta, settings.auth_rule);
     let expand = query.get("expand").cloned().unwrap_or_default();
     let viewer = auth.viewer();
     let mut expand_req = req.clone();
     expand_req.auth = Some(auth.request_value());
     let id = auth.id().to_owned();
+    let rule_req = req.clone();
+    let rule_id = id.clone();
+    let allowed = requester_superuser
+        || state.store.read(move |conn| rule_allows(conn, meta, &rule, &rule_req, &rule_id)).await?;
+    if !allowed {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "The request doesn't satisfy the collection requirements to authenticate.",
+        ));
+    }
+    if let Some(s) = &sign_in {
+        let request = mfa::Request { query, raw_query: s.raw_query, headers: s.headers, body: s.body };
+        if let Some(mfa_id) = mfa::check(state, api, settings, &auth, s.method, &req, &request).await? {
+            return Ok(mfa::required(mfa_id));
+        }
+    }
     let record = state
         .store
         .read(move |conn| {
-            if !requester_superuser && !rule_allows(conn, meta, &rule, &req, &id)? {
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "The request doesn't satisfy the collection requirements to authenticate.",
-                ));
-            }
-            if mfa && sign_in {
-                // PocketBase would answer 401 {"mfaId"} and expect a second method (OTP, OAuth2) we lack.
-                tracing::warn!("{}: MFA is enabled, which this server does not support: sign-in refused", meta.name);
-                return Err(ApiError::new(StatusCode::FORBIDDEN, "Multi-factor authentication is not supported."));
-            }
             let sql = format!(
                 "SELECT {} FROM `{t}` AS `{t}` WHERE `{t}`.`id` = ?1 LIMIT 1",
                 record::select_list(meta, meta.name),
@@ -349,6 +370,9 @@ async fn respond(
             Ok(record)
         })
         .await?;
+    if let Some(s) = &sign_in {
+        origins::sign_in(state, settings, &auth, &s.client).await;
+    }
     let mut out = Map::new();
     out.insert("record".into(), Value::Object(record));
     out.insert("token".into(), Value::String(token));
@@ -359,7 +383,7 @@ async fn respond(
 
 /// Whether the record `id` passes `rule` for the request (PocketBase's `CanAccessRecord` for a
 /// non-superuser).
-fn rule_allows(
+pub(super) fn rule_allows(
     conn: &Connection,
     meta: &CollectionMeta,
     rule: &crate::access::Rule,

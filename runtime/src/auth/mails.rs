@@ -1,5 +1,6 @@
 //! The auth flows' mails as PocketBase 0.40 writes them (`mails/record.go`): the collection's template (or
-//! PocketBase's default) with its placeholders resolved, inside PocketBase's HTML layout.
+//! PocketBase's default) with its placeholders resolved, inside PocketBase's HTML layout: verification,
+//! password reset, email change, one-time password and login alert.
 
 use serde_json::Value;
 
@@ -8,12 +9,14 @@ use crate::mail::{Mailer, Message};
 use crate::meta::FieldKind;
 use crate::server::EmailTemplate;
 
-/// The three record mails.
+/// The record mails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Verification,
     ResetPassword,
     ConfirmEmailChange,
+    Otp,
+    AuthAlert,
 }
 
 impl Kind {
@@ -23,6 +26,8 @@ impl Kind {
             Kind::Verification => (settings.verification_template, VERIFICATION),
             Kind::ResetPassword => (settings.reset_password_template, RESET_PASSWORD),
             Kind::ConfirmEmailChange => (settings.confirm_email_change_template, CONFIRM_EMAIL_CHANGE),
+            Kind::Otp => (settings.otp_template, OTP),
+            Kind::AuthAlert => (settings.auth_alert_template, AUTH_ALERT),
         };
         own.unwrap_or(default)
     }
@@ -32,11 +37,20 @@ impl Kind {
 /// `{RECORD:field}` (every field that is not hidden, HTML-escaped unless a date, bool or number) replaced
 /// in the subject and body, and the body put in the layout.
 pub fn message(mailer: &Mailer, template: EmailTemplate, auth: &Auth, token: &str, to: &str) -> Message {
-    let mut placeholders: Vec<(String, String)> = vec![
-        ("{APP_NAME}".into(), mailer.app_name().to_owned()),
-        ("{APP_URL}".into(), mailer.app_url().to_owned()),
-        ("{TOKEN}".into(), token.to_owned()),
-    ];
+    message_with(mailer, template, auth, &[("{TOKEN}", token.to_owned())], to)
+}
+
+/// [`message`] with other placeholders than `{TOKEN}` (`{OTP}` and `{OTP_ID}`, `{ALERT_INFO}`).
+pub fn message_with(
+    mailer: &Mailer,
+    template: EmailTemplate,
+    auth: &Auth,
+    extra: &[(&str, String)],
+    to: &str,
+) -> Message {
+    let mut placeholders: Vec<(String, String)> =
+        vec![("{APP_NAME}".into(), mailer.app_name().to_owned()), ("{APP_URL}".into(), mailer.app_url().to_owned())];
+    placeholders.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
     for f in auth.collection.fields.iter().filter(|f| !f.hidden) {
         let value = auth.record.get(f.name).map(go_string).unwrap_or_default();
         let value = match f.kind {
@@ -65,7 +79,7 @@ fn go_string(v: &Value) -> String {
 }
 
 /// Go's `html.EscapeString`.
-fn escape_html(s: &str) -> String {
+pub(super) fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -117,6 +131,30 @@ const CONFIRM_EMAIL_CHANGE: EmailTemplate = EmailTemplate {
   <a class="btn" href="{APP_URL}/_/#/auth/confirm-email-change/{TOKEN}" target="_blank" rel="noopener">Confirm new email</a>
 </p>
 <p><i>If you didn't ask to change your email address, please ignore this email.</i></p>
+<p>
+  Thanks,<br/>
+  {APP_NAME} team
+</p>"#,
+};
+
+const OTP: EmailTemplate = EmailTemplate {
+    subject: "OTP for {APP_NAME}",
+    body: r#"<p>Hello,</p>
+<p>Your one-time password is: <strong>{OTP}</strong></p>
+<p><i>If you didn't ask for the one-time password, you can ignore this email.</i></p>
+<p>
+  Thanks,<br/>
+  {APP_NAME} team
+</p>"#,
+};
+
+const AUTH_ALERT: EmailTemplate = EmailTemplate {
+    subject: "Login from a new location",
+    body: r#"<p>Hello,</p>
+<p>We noticed a login to your {APP_NAME} account from a new location:</p>
+<p><em>{ALERT_INFO}</em></p>
+<p><strong>If this wasn't you, you should immediately change your {APP_NAME} account password to revoke access from all other locations.</strong></p>
+<p>If this was you, you may disregard this email.</p>
 <p>
   Thanks,<br/>
   {APP_NAME} team

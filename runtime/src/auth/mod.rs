@@ -14,17 +14,24 @@
 //!   `GET /api/collections/{c}/auth-methods`, and `POST /api/files/token`.
 //! * The mail flows ([`flows`], mails in [`mails`]): request/confirm verification, password reset and email
 //!   change.
+//! * One-time passwords ([`otp`]: `request-otp`, `auth-with-otp`), multi-factor authentication ([`mfa`]),
+//!   login alerts with the sign-in origins in `_authOrigins` ([`origins`]), and superusers' impersonation
+//!   ([`impersonate`]); the `_otps`, `_mfas` and `_authOrigins` rows in [`refs`].
 //! * [`upsert_superuser`]: the `superuser upsert EMAIL PASSWORD` command.
 //!
-//! Not done (yet): MFA and OTP (a collection with MFA on refuses password sign-in rather than skip the
-//! second factor), OAuth2 providers in auth-methods, login alerts (PocketBase's `_authOrigins` records and
-//! mails), the superuser IP allow-list, rate limits, and XML request bodies (read as empty).
+//! Not done (yet): OAuth2 sign-in (auth-methods reports `oauth2.enabled` but never a provider), the
+//! superuser IP allow-list, and XML request bodies (read as empty).
 
 mod flows;
 mod form;
 pub(crate) mod handlers;
+mod impersonate;
 pub mod jwt;
 mod mails;
+mod mfa;
+mod origins;
+mod otp;
+mod refs;
 pub mod secrets;
 mod superuser;
 
@@ -280,10 +287,34 @@ pub(crate) fn load_stored(
     conn.prepare_cached(&sql)?.query_row([id], |row| record::stored(meta, row)).optional()
 }
 
+/// A record as stored, by id, off the async threads.
+pub(crate) async fn load_record(
+    state: &AppState,
+    meta: &'static CollectionMeta<'static>,
+    id: &str,
+) -> ApiResult<Option<Map<String, Value>>> {
+    let id = id.to_owned();
+    state.store.read(move |conn| Ok(load_stored(conn, meta, &id)?)).await
+}
+
+/// What PocketBase's hooks do when a record's password (and with it its `tokenKey`) changed: its MFA
+/// sessions, sign-in origins and one-time passwords are deleted. Failures are logged.
+pub(crate) async fn password_changed(state: &AppState, auth: &Auth) {
+    for name in [refs::MFAS, refs::AUTH_ORIGINS, refs::OTPS] {
+        if state.app.collection(name).is_none() {
+            continue;
+        }
+        if let Err(e) = refs::delete_by_record(state, name, auth.collection.id, auth.id()).await {
+            tracing::warn!("Failed to delete the {name} of {} {}: {}", auth.collection.name, auth.id(), e.message);
+        }
+    }
+}
+
 /// The auth endpoints: `POST /api/collections/{c}/auth-with-password`, `POST …/auth-refresh`,
 /// `GET …/auth-methods`, the mail flows (`POST …/request-verification`, `…/confirm-verification`,
 /// `…/request-password-reset`, `…/confirm-password-reset`, `…/request-email-change`,
-/// `…/confirm-email-change`) and `POST /api/files/token`, with PocketBase's answers to other methods.
+/// `…/confirm-email-change`), `POST …/request-otp`, `POST …/auth-with-otp`, `POST …/impersonate/{id}` and
+/// `POST /api/files/token`, with PocketBase's answers to other methods.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
@@ -318,6 +349,18 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/collections/{collection}/confirm-email-change",
             post(flows::confirm_email_change).get(handlers::file_not_found).fallback(handlers::not_found),
+        )
+        .route(
+            "/api/collections/{collection}/request-otp",
+            post(otp::request_otp).get(handlers::file_not_found).fallback(handlers::not_found),
+        )
+        .route(
+            "/api/collections/{collection}/auth-with-otp",
+            post(otp::auth_with_otp).get(handlers::file_not_found).fallback(handlers::not_found),
+        )
+        .route(
+            "/api/collections/{collection}/impersonate/{id}",
+            post(impersonate::impersonate).get(handlers::file_not_found).fallback(handlers::not_found),
         )
         .route(
             "/api/files/token",

@@ -94,9 +94,18 @@ pub struct Login {
 }
 
 /// `POST /ui/login`: PocketBase's auth-with-password for the chosen collection; the token goes into the cookie.
-pub async fn sign_in(State(state): State<AppState>, ReadSignals(login): ReadSignals<Login>) -> Response {
+pub async fn sign_in(
+    State(state): State<AppState>,
+    request_headers: HeaderMap,
+    extensions: axum::http::Extensions,
+    ReadSignals(login): ReadSignals<Login>,
+) -> Response {
     let mut headers = HeaderMap::new();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    // the sign-in's origin (client address and user agent) for login alerts
+    if let Some(agent) = request_headers.get(header::USER_AGENT) {
+        headers.insert(header::USER_AGENT, agent.clone());
+    }
     let body = serde_json::json!({ "identity": login.identity, "password": login.password }).to_string();
     let result = crate::auth::handlers::auth_with_password(
         State(state.clone()),
@@ -104,6 +113,7 @@ pub async fn sign_in(State(state): State<AppState>, ReadSignals(login): ReadSign
         RawQuery(None),
         Method::POST,
         headers,
+        extensions,
         Body::from(body),
     )
     .await;
