@@ -6,7 +6,8 @@
 //!   one continues is dropped (`post,post.author` = `post.author`), duplicates too.
 //! * A segment is a relation field of the current collection, or a back-relation
 //!   `<collection>_via_<field>` (also the old `<collection>(<field>)`): the records of `<collection>`
-//!   whose relation `<field>` points at the record (at most 1000 per record, in rowid order).
+//!   whose relation `<field>` points at the record (at most 1000 per record, in the order SQLite gives
+//!   PocketBase's query: that of the index its plan uses, else rowid order).
 //! * A single relation gives an object, a multiple one an array in the stored order of ids. A
 //!   back-relation gives an array, or an object when `<field>` has a single-column UNIQUE index (even
 //!   for a multiple relation field).
@@ -33,7 +34,7 @@ use serde_json::{Map, Value};
 use super::error::ApiError;
 use crate::access::Condition;
 use crate::filter::sql::RequestValues;
-use crate::meta::{CollectionKind, CollectionMeta, FieldKind};
+use crate::meta::{CollectionMeta, FieldKind};
 use crate::record::{self, Viewer};
 use crate::server::App;
 
@@ -342,7 +343,9 @@ impl Ctx<'_> {
     }
 
     /// Sets `rels[key]` of every record to the ids of the `target` records whose `field` points at it
-    /// (at most [`MAX_BACK_RELATIONS`], in rowid order).
+    /// (at most [`MAX_BACK_RELATIONS`]), with PocketBase's own query, one per record. It has no ORDER BY, so
+    /// the order is whatever SQLite's plan gives (a `(team, user)` unique index orders by user, rowid order
+    /// without an index); the same SQL on the same tables and indexes gives the same order.
     fn back_relation_ids(
         &self,
         target: &CollectionMeta,
@@ -351,41 +354,28 @@ impl Ctx<'_> {
         recs: &mut [Rec],
         key: &str,
     ) -> Result<(), Skip> {
-        let mut seen = HashSet::new();
-        let parents: Vec<String> =
-            recs.iter().map(|r| r.id().to_owned()).filter(|id| seen.insert(id.clone())).collect();
         let t = target.name;
-        // Views have no rowid; PocketBase's query has no ORDER BY, so a table comes in rowid order.
-        let order = if target.kind == CollectionKind::View { String::new() } else { format!(" ORDER BY `{t}`.rowid") };
+        let sql = if multi {
+            let c = format!("`{field}`");
+            format!(
+                "SELECT `id` FROM `{t}` WHERE EXISTS (SELECT 1 FROM json_each(CASE WHEN iif(json_valid({c}), \
+                 json_type({c})='array', FALSE) THEN {c} ELSE json_array({c}) END) je WHERE je.value = ?) \
+                 LIMIT {MAX_BACK_RELATIONS}"
+            )
+        } else {
+            format!("SELECT `id` FROM `{t}` WHERE `{field}` = ? LIMIT {MAX_BACK_RELATIONS}")
+        };
+        let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut found: HashMap<String, Vec<String>> = HashMap::new();
-        for chunk in parents.chunks(CHUNK) {
-            let list = placeholders(chunk.len());
-            let sql = if multi {
-                let c = format!("`{t}`.`{field}`");
-                format!(
-                    "SELECT `{t}`.`id`, je.value FROM `{t}`, json_each(CASE WHEN iif(json_valid({c}), \
-                     json_type({c})='array', FALSE) THEN {c} ELSE json_array({c}) END) AS je \
-                     WHERE je.value IN ({list}){order}"
-                )
-            } else {
-                format!("SELECT `{t}`.`id`, `{t}`.`{field}` FROM `{t}` WHERE `{t}`.`{field}` IN ({list}){order}")
-            };
-            let mut stmt = self.conn.prepare(&sql)?;
-            let mut rows = stmt.query(rusqlite::params_from_iter(chunk.iter()))?;
-            while let Some(row) = rows.next()? {
-                let child: String = row.get(0)?;
-                let parent = match row.get_ref(1)? {
-                    rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
-                    _ => continue,
-                };
-                let list = found.entry(parent).or_default();
-                if list.len() < MAX_BACK_RELATIONS && !list.contains(&child) {
-                    list.push(child);
-                }
-            }
-        }
         for rec in recs.iter_mut() {
-            let ids = found.get(rec.id()).cloned().unwrap_or_default();
+            let ids = match found.get(rec.id()) {
+                Some(ids) => ids.clone(),
+                None => {
+                    let ids: Vec<String> = stmt.query_map([rec.id()], |row| row.get(0))?.collect::<Result<_, _>>()?;
+                    found.insert(rec.id().to_owned(), ids.clone());
+                    ids
+                }
+            };
             rec.rels.insert(key.to_owned(), ids);
         }
         Ok(())
@@ -577,7 +567,7 @@ mod tests {
 mod db_tests {
     use super::*;
     use crate::access::{CollectionRules, Rule};
-    use crate::meta::{FieldMeta, SchemaMeta};
+    use crate::meta::{CollectionKind, FieldMeta, SchemaMeta};
     use crate::schema::{Table, TableKind};
     use crate::server::CollectionApi;
 
