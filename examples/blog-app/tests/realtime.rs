@@ -5,14 +5,21 @@
 //!   database; every connection's events are compared after normalizing (generated ids, autodates). Events
 //!   of one connection are compared as a set: PocketBase sends each message from its own goroutine, so their
 //!   order is not defined. The POST answers (replacement, unknown client, bad bodies, auth changes) are
-//!   compared too.
+//!   compared too, and so are subscriptions from another IP than the stream's (the client connects from
+//!   127.0.0.2, which loopback offers as well as 127.0.0.1).
+//! * `teams_managed_emails`: the same against PocketBase on `schemas/teams.json` (served in-process from the
+//!   generated `teams` crate), whose members have a manageRule: a supervisor's messages show the emails of
+//!   the members it manages, in records, picked fields, expands and a delete's message.
 //! * `two_thousand_subscribers`: 2,000 concurrent SSE clients on our server each get every event of a few
 //!   writes.
 //! * `a_stalled_client_is_dropped`: a client that never reads does not hold up another one, and is dropped.
 
 mod support;
+#[path = "support/teams.rs"]
+mod teams_support;
 
 use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -43,7 +50,12 @@ struct Sse {
 
 impl Sse {
     async fn open(port: u16) -> Sse {
-        let stream = TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+        Sse::open_from(LOCALHOST, port).await
+    }
+
+    /// Opens the stream from the loopback address `source`.
+    async fn open_from(source: Ipv4Addr, port: u16) -> Sse {
+        let stream = connect_from(source, port).await;
         let mut stream = BufReader::new(stream);
         let head = format!("GET /api/realtime HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n\r\n");
         stream.get_mut().write_all(head.as_bytes()).await.expect("send the request");
@@ -87,6 +99,17 @@ impl Sse {
     async fn next(&mut self, within: Duration) -> Option<Frame> {
         tokio::time::timeout(within, self.frames.recv()).await.ok().flatten()
     }
+}
+
+const LOCALHOST: Ipv4Addr = Ipv4Addr::LOCALHOST;
+/// Another loopback address, for a client on "another machine".
+const OTHER_IP: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
+
+/// A connection to the server (on 127.0.0.1) from the loopback address `source`.
+async fn connect_from(source: Ipv4Addr, port: u16) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.bind((IpAddr::V4(source), 0).into()).unwrap_or_else(|e| panic!("bind to {source}: {e}"));
+    socket.connect((LOCALHOST, port).into()).await.unwrap_or_else(|e| panic!("connect from {source}: {e}"))
 }
 
 /// Reads the chunked body and sends each SSE message on; ends with the connection.
@@ -150,11 +173,46 @@ async fn subscribe(port: u16, client: &str, subs: &[&str], token: Option<&str>) 
     call(port, "POST", "/api/realtime".into(), token.map(str::to_owned), Some(body)).await
 }
 
+/// `POST /api/realtime` (a guest's) from the loopback address `source`: the status and the JSON body.
+async fn subscribe_from(source: Ipv4Addr, port: u16, client: &str, subs: &[&str]) -> Value {
+    let body = json!({ "clientId": client, "subscriptions": subs }).to_string();
+    let mut stream = connect_from(source, port).await;
+    let head = format!(
+        "POST /api/realtime HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.expect("send the request");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.expect("read the answer");
+    let answer = String::from_utf8_lossy(&answer);
+    let (head, body) = answer.split_once("\r\n\r\n").expect("a whole answer");
+    let status: u16 = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("a status");
+    let body: Value = if body.is_empty() { Value::Null } else { serde_json::from_str(body).expect("a JSON body") };
+    json!({"status": status, "body": body})
+}
+
 async fn sign_in(port: u16, collection: &str, email: &str) -> String {
     let body = json!({ "identity": email, "password": support::PASSWORD });
     let r = call(port, "POST", format!("/api/collections/{collection}/auth-with-password"), None, Some(body)).await;
     assert_eq!(r.status, 200, "sign in {email}: {}", String::from_utf8_lossy(&r.body));
     r.json()["token"].as_str().expect("token").to_owned()
+}
+
+/// The messages that arrive on `sse` until it has been quiet for a while, normalized, in a defined order
+/// (PocketBase sends each message from its own goroutine, so theirs is not).
+async fn events(sse: &mut Sse, normalizer: &mut Normalizer) -> Value {
+    let frames = sse.drain(Duration::from_millis(800)).await;
+    let mut events: Vec<Value> = frames
+        .iter()
+        .map(|f| {
+            assert_eq!(f.id, sse.client_id, "every message carries the client id");
+            let data: Value = serde_json::from_str(&f.data).unwrap_or(json!({"<not JSON>": f.data}));
+            json!({"event": f.event, "data": normalizer.normalize(&data)})
+        })
+        .collect();
+    events.sort_by_key(canonical);
+    Value::Array(events)
 }
 
 /// A subscription with options, as the JS SDK writes it (percent-encoded JSON).
@@ -254,7 +312,6 @@ async fn script(server: &Server, normalizer: &mut Normalizer) -> BTreeMap<String
     call(port, "DELETE", format!("/api/collections/posts/records/{private_id}"), Some(alice.clone()), None).await;
     create(&superuser, "tags", json!({"name": "after swap"})).await;
 
-    let quiet = Duration::from_millis(800);
     for (label, sse) in [
         ("guest", &mut guest),
         ("alice", &mut alice_sse),
@@ -262,17 +319,7 @@ async fn script(server: &Server, normalizer: &mut Normalizer) -> BTreeMap<String
         ("superuser", &mut admin_sse),
         ("swap", &mut swap),
     ] {
-        let frames = sse.drain(quiet).await;
-        let mut events: Vec<Value> = frames
-            .iter()
-            .map(|f| {
-                assert_eq!(f.id, sse.client_id, "{label}: every message carries the client id");
-                let data: Value = serde_json::from_str(&f.data).unwrap_or(json!({"<not JSON>": f.data}));
-                json!({"event": f.event, "data": normalizer.normalize(&data)})
-            })
-            .collect();
-        events.sort_by_key(canonical);
-        out.insert(format!("events of {label}"), Value::Array(events));
+        out.insert(format!("events of {label}"), events(sse, normalizer).await);
     }
 
     // The POST's other answers.
@@ -299,6 +346,17 @@ async fn script(server: &Server, normalizer: &mut Normalizer) -> BTreeMap<String
     )
     .await;
     out.insert("POST 1001 subscriptions".into(), json!({"status": r.status, "body": r.json()}));
+    // Subscriptions from another IP than the stream's are refused, either way round.
+    out.insert("POST from another IP".into(), subscribe_from(OTHER_IP, port, &guest.client_id, &["posts/*"]).await);
+    let mut elsewhere = Sse::open_from(OTHER_IP, port).await;
+    let r = subscribe(port, &elsewhere.client_id, &["tags/*"], None).await;
+    out.insert("POST to a stream opened from another IP".into(), json!({"status": r.status, "body": r.json()}));
+    out.insert(
+        "POST from the stream's other IP".into(),
+        subscribe_from(OTHER_IP, port, &elsewhere.client_id, &["tags/*"]).await,
+    );
+    create(&superuser, "tags", json!({"name": "seen elsewhere"})).await;
+    out.insert("events of the stream from another IP".into(), events(&mut elsewhere, normalizer).await);
     // Auth: a guest connection may sign in, a signed-in one may not change or drop its identity.
     for (label, client, token) in [
         ("guest signs in", &guest.client_id, Some(&bob)),
@@ -320,11 +378,98 @@ async fn differential() {
     let pair = Pair::start(&pb_data, tmp.path());
     let expected = script(&pair.reference, &mut Normalizer::new(&seeded)).await;
     let actual = script(&pair.ours, &mut Normalizer::new(&seeded)).await;
-    let mut failures = Vec::new();
-    if std::env::var_os("DIFF_VERBOSE").is_some() {
-        eprintln!("pocketbase:\n{}\nours:\n{}", pretty_all(&expected), pretty_all(&actual));
+    compare("realtime", &expected, &actual, &pair.ours.log_tail(), started);
+}
+
+/// Realtime on teams: who gets which member's email. Ann supervises Ben (whose `emailVisibility` is on) and
+/// Cid, Ben supervises Dee; the superuser writes, and a member it creates under Ann is deleted at the end.
+async fn teams_script(port: u16, normalizer: &mut Normalizer) -> BTreeMap<String, Value> {
+    use teams_support::ids::*;
+    const NEW: &str = "mnew00000000005";
+    const NEW_MEMBERSHIP: &str = "ms0000000000007";
+    normalizer.known_id(NEW);
+    normalizer.known_id(NEW_MEMBERSHIP);
+    let mut out = BTreeMap::new();
+    let superuser = sign_in(port, "_superusers", "admin@example.com").await;
+    let ann = sign_in(port, "members", "ann@example.com").await;
+    let ben = sign_in(port, "members", "ben@example.com").await;
+    let mut ann_sse = Sse::open(port).await;
+    let mut ben_sse = Sse::open(port).await;
+    let mut admin_sse = Sse::open(port).await;
+    let mut guest = Sse::open(port).await;
+    let cid_topic = format!("members/{CID}");
+    let fields = with_options("members/*", json!({"query": {"fields": "id,email,supervisor"}}));
+    let expand = with_options("memberships/*", json!({"query": {"expand": "user"}}));
+    let dee_topic = format!("members/{DEE}");
+    for (label, client, subs, token) in [
+        ("ann", &ann_sse.client_id, vec!["members/*", &cid_topic, &fields, &expand], Some(&ann)),
+        ("ben", &ben_sse.client_id, vec!["members/*", &dee_topic], Some(&ben)),
+        ("superuser", &admin_sse.client_id, vec!["members/*"], Some(&superuser)),
+        ("guest", &guest.client_id, vec!["members/*", &cid_topic], None),
+    ] {
+        let r = subscribe(port, client, &subs, token.map(String::as_str)).await;
+        out.insert(format!("subscribe {label}"), json!({"status": r.status, "body": r.json()}));
     }
-    for (label, want) in &expected {
+
+    let write = |method: &'static str, path: String, body: Option<Value>| {
+        let superuser = superuser.clone();
+        async move {
+            let r = call(port, method, path.clone(), Some(superuser), body).await;
+            assert!(r.status < 300, "{method} {path}: {} {}", r.status, String::from_utf8_lossy(&r.body));
+        }
+    };
+    let member = |id: &str| format!("/api/collections/members/records/{id}");
+    write("PATCH", member(CID), Some(json!({"bio": "edited"}))).await;
+    write("PATCH", member(DEE), Some(json!({"name": "Dee D."}))).await;
+    write("PATCH", member(ANN), Some(json!({"name": "Ann A."}))).await;
+    let new_member = json!({"id": NEW, "email": "new@example.com", "password": "newpass1234",
+        "passwordConfirm": "newpass1234", "name": "New", "supervisor": ANN});
+    write("POST", "/api/collections/members/records".into(), Some(new_member)).await;
+    let membership = json!({"id": NEW_MEMBERSHIP, "team": T1, "user": CID, "role": "editor"});
+    write("POST", "/api/collections/memberships/records".into(), Some(membership)).await;
+    // Cid moves to Ben: from now on Ben manages Cid and Ann does not.
+    write("PATCH", member(CID), Some(json!({"supervisor": BEN}))).await;
+    write("PATCH", member(CID), Some(json!({"bio": "moved"}))).await;
+    write("DELETE", member(NEW), None).await;
+
+    for (label, sse) in
+        [("ann", &mut ann_sse), ("ben", &mut ben_sse), ("superuser", &mut admin_sse), ("guest", &mut guest)]
+    {
+        out.insert(format!("events of {label}"), events(sse, normalizer).await);
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn teams_managed_emails() {
+    let started = Instant::now();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (pb_data, seeded) = teams_support::fixture(&tmp.path().join("fixture"));
+    let ours = teams_support::serve_in_process(&teams::app::APP, &pb_data, &tmp.path().join("ours"));
+    let mut reference = support::spawn_pocketbase(&pb_data, &tmp.path().join("pocketbase"));
+    wait_healthy(&mut [&mut reference]);
+    let expected = teams_script(reference.port, &mut Normalizer::new(&seeded)).await;
+    let actual = teams_script(ours, &mut Normalizer::new(&seeded)).await;
+    let emails = |answers: &BTreeMap<String, Value>| {
+        answers.values().map(|v| v.to_string().matches("@example.com").count()).sum::<usize>()
+    };
+    assert!(emails(&expected) > 0, "the script shows emails on PocketBase");
+    compare("teams realtime", &expected, &actual, "(served in-process: its log is the test's output)", started);
+}
+
+/// Fails with every difference between PocketBase's answers and ours.
+fn compare(
+    what: &str,
+    expected: &BTreeMap<String, Value>,
+    actual: &BTreeMap<String, Value>,
+    our_log: &str,
+    started: Instant,
+) {
+    if std::env::var_os("DIFF_VERBOSE").is_some() {
+        eprintln!("pocketbase:\n{}\nours:\n{}", pretty_all(expected), pretty_all(actual));
+    }
+    let mut failures = Vec::new();
+    for (label, want) in expected {
         let got = actual.get(label).unwrap_or(&Value::Null);
         let diff = json_diff(want, got);
         if !diff.is_empty() {
@@ -338,16 +483,15 @@ async fn differential() {
     }
     assert!(
         failures.is_empty(),
-        "{} of {} realtime checks differ from PocketBase:\n\n{}\n--- our log ---\n{}",
+        "{} of {} {what} checks differ from PocketBase:\n\n{}\n--- our log ---\n{our_log}",
         failures.len(),
         expected.len(),
         failures.join("\n\n"),
-        pair.ours.log_tail()
     );
     let events: usize =
         expected.iter().filter(|(k, _)| k.starts_with("events")).map(|(_, v)| v.as_array().map_or(0, Vec::len)).sum();
     eprintln!(
-        "realtime differential: {} checks, {events} events, all matching, in {:.1?}",
+        "{what} differential: {} checks, {events} events, all matching, in {:.1?}",
         expected.len(),
         started.elapsed()
     );

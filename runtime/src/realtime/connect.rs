@@ -2,12 +2,13 @@
 //! framed as PocketBase frames them (`id:<clientId>\nevent:<name>\ndata:<json>\n\n`), until the client goes
 //! away, is dropped, has had no message for [`IDLE_TIMEOUT`], or has been connected for [`MAX_LIFETIME`].
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Extension;
 use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -21,9 +22,13 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 /// PocketBase's maximum connection lifetime.
 pub const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
 
-pub async fn connect(State(state): State<AppState>, Extension(hub): Extension<Arc<Hub>>) -> Response {
+pub async fn connect(
+    State(state): State<AppState>,
+    Extension(hub): Extension<Arc<Hub>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+) -> Response {
     super::dispatch::ensure_running(&hub, &state);
-    let (client, outbox) = hub.register();
+    let (client, outbox) = hub.register(peer.map(|Extension(ConnectInfo(addr))| addr.ip()));
     tracing::debug!(client = &*client.id, "realtime connection established");
     let connect = frame(&client.id, "PB_CONNECT", format!(r#"{{"clientId":"{}"}}"#, client.id).as_bytes());
     let stream = Stream { hub, client, outbox, max: Instant::now() + MAX_LIFETIME };

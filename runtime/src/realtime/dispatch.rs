@@ -10,8 +10,8 @@
 //! An evaluation checks the rule (and the subscription's `filter`) against the record as the event carries
 //! it, as a one-row table under the collection's name, so a deleted record is checked as it was (as
 //! PocketBase checks deletes before they happen); relations the rule joins are read as committed. The
-//! record is then shown as the REST API shows it to that client (hidden fields, email visibility), with the
-//! subscription's `expand` and `fields` applied.
+//! record is then shown as the REST API shows it to that client (hidden fields, email visibility, the email
+//! of an auth record the client manages), with the subscription's `expand` and `fields` applied.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
@@ -28,7 +28,7 @@ use crate::api::AppState;
 use crate::auth::Auth;
 use crate::events::{Action, RecordEvent};
 use crate::filter::sql::{RequestValues, Value as ReqValue};
-use crate::meta::CollectionKind;
+use crate::meta::{CollectionKind, CollectionMeta};
 use crate::record;
 use crate::server::{App, CollectionApi};
 
@@ -192,22 +192,12 @@ fn evaluate(
         let filter_only = CollectionApi { meta, rules, auth: None };
         condition.and(ListQuery::new(app, &filter_only, filter, "", &req, superuser).ok()??.filter);
     }
-    let alias = meta.name;
-    let row: Vec<String> = meta.fields.iter().map(|f| format!("? AS `{}`", f.name)).collect();
-    let sql = format!(
-        "SELECT {} FROM (SELECT {}) AS `{alias}` WHERE {}",
-        record::select_list(meta, alias),
-        row.join(", "),
-        condition.sql()
-    );
-    let values = meta
-        .fields
-        .iter()
-        .map(|f| crate::api::write::to_sql(f.kind, f.is_multi(), event.record.get(f.name).unwrap_or(&Value::Null)));
+    let sql =
+        format!("SELECT {} FROM {} WHERE {}", record::select_list(meta, meta.name), carried(meta), condition.sql());
     let found = conn
         .prepare_cached(&sql)
         .and_then(|mut stmt| {
-            stmt.query_row(rusqlite::params_from_iter(values.chain(condition.params())), |row| {
+            stmt.query_row(rusqlite::params_from_iter(carried_values(event).chain(condition.params())), |row| {
                 record::from_row(meta, row, &viewer)
             })
             .optional()
@@ -215,6 +205,13 @@ fn evaluate(
         .map_err(|e| tracing::warn!("realtime: checking {}/{}: {e}", meta.name, event.id()))
         .ok()??;
     let mut record = found;
+    if !record.contains_key("email")
+        && let Some(email) = event.record.get("email")
+        && manages(conn, api, event, &req)
+    {
+        record.insert("email".into(), email.clone());
+        record.sort_keys();
+    }
     let expand = job.options.query("expand");
     if !expand.is_empty() {
         let _ = crate::api::expand::expand(conn, app, meta, std::slice::from_mut(&mut record), expand, &req, &viewer);
@@ -224,6 +221,39 @@ fn evaluate(
         fields.apply_record(&mut record);
     }
     Some(message(&record, event.action))
+}
+
+/// The record as the event carries it, as a one-row table under the collection's name (for the rules'
+/// SQL); its values are [`carried_values`].
+fn carried(meta: &CollectionMeta) -> String {
+    let row: Vec<String> = meta.fields.iter().map(|f| format!("? AS `{}`", f.name)).collect();
+    format!("(SELECT {}) AS `{}`", row.join(", "), meta.name)
+}
+
+fn carried_values(event: &RecordEvent) -> impl Iterator<Item = rusqlite::types::Value> + '_ {
+    event
+        .collection
+        .fields
+        .iter()
+        .map(|f| crate::api::write::to_sql(f.kind, f.is_multi(), event.record.get(f.name).unwrap_or(&Value::Null)))
+}
+
+/// Whether the client manages the event's auth record: PocketBase's realtime then shows its email whatever
+/// its `emailVisibility`. The manageRule is checked like the subscription's rule, on the record as the event
+/// carries it (a deleted record as it was), for guests too; unlike the REST API's check, an empty manageRule
+/// lets everyone manage (realtime checks it with `CanAccessRecord`).
+fn manages(conn: &Connection, api: &CollectionApi, event: &RecordEvent, req: &RequestValues) -> bool {
+    let Some(condition) = api.auth.as_ref().and_then(|auth| Condition::from_rule(&auth.manage_rule, req, false)) else {
+        return false;
+    };
+    let sql = format!("SELECT 1 FROM {} WHERE {}", carried(api.meta), condition.sql());
+    conn.prepare_cached(&sql)
+        .and_then(|mut stmt| {
+            stmt.query_row(rusqlite::params_from_iter(carried_values(event).chain(condition.params())), |_| Ok(()))
+                .optional()
+        })
+        .map_err(|e| tracing::warn!("realtime: checking the manageRule on {}/{}: {e}", api.meta.name, event.id()))
+        .is_ok_and(|found| found.is_some())
 }
 
 fn message(record: &Map<String, Value>, action: Action) -> Bytes {

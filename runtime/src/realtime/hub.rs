@@ -5,6 +5,7 @@
 //! slow or dead connection costs the others nothing.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -38,6 +39,9 @@ pub struct ClientState {
 
 pub struct Client {
     pub id: Arc<str>,
+    /// The IP that opened the stream (`None` without connect info, as in in-process routers): subscriptions
+    /// must come from it.
+    pub ip: Option<IpAddr>,
     pub state: Mutex<ClientState>,
     outbox: mpsc::UnboundedSender<Message>,
     queued_bytes: AtomicUsize,
@@ -120,12 +124,13 @@ impl Hub {
     }
 
     /// A new client with PocketBase's id (40 random letters and digits), and the receiving end of its outbox.
-    pub fn register(&self) -> (Arc<Client>, mpsc::UnboundedReceiver<Message>) {
+    pub fn register(&self, ip: Option<IpAddr>) -> (Arc<Client>, mpsc::UnboundedReceiver<Message>) {
         const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
         let id: String = (0..40).map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char).collect();
         let (outbox, rx) = mpsc::unbounded_channel();
         let client = Arc::new(Client {
             id: id.into(),
+            ip,
             state: Mutex::default(),
             outbox,
             queued_bytes: AtomicUsize::new(0),
@@ -194,8 +199,8 @@ mod tests {
     #[test]
     fn a_client_over_its_limit_is_dropped_and_others_are_not() {
         let hub = Hub::default();
-        let (slow, _slow_rx) = hub.register();
-        let (fast, mut fast_rx) = hub.register();
+        let (slow, _slow_rx) = hub.register(None);
+        let (fast, mut fast_rx) = hub.register(None);
         assert_eq!(slow.id.len(), 40);
         let big = Message { name: "posts/*".into(), data: Bytes::from(vec![b'x'; 1 << 20]) };
         for _ in 0..=MAX_QUEUED_BYTES >> 20 {

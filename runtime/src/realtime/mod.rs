@@ -2,13 +2,13 @@
 //! (the client's subscriptions and identity), fed by the committed changes of [`crate::events`].
 //!
 //! * [`connect`]: the stream, `PB_CONNECT` first, PocketBase's framing, idle and maximum lifetimes.
-//! * [`subscribe`]: subscription replacement, validation, the identity from the POST's token.
+//! * [`subscribe`]: subscription replacement, validation, the identity from the POST's token, only from the
+//!   IP that opened the stream.
 //! * [`topic`]: subscription strings and their `options`.
 //! * [`dispatch`]: which client gets what for each change, evaluated once per distinct requester.
 //! * [`hub`]: the clients and their bounded outboxes.
 //!
-//! Not done: PocketBase's check that a subscription comes from the IP that opened the stream (the server
-//! does not record peer addresses), and its realtime hooks.
+//! Not done: PocketBase's realtime hooks.
 
 pub mod connect;
 mod dispatch;

@@ -1,11 +1,12 @@
 //! `POST /api/realtime` `{clientId, subscriptions}`: replaces a client's subscriptions and sets its auth
 //! from the request's token, with PocketBase's validation and answers.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value, json};
 
@@ -22,6 +23,7 @@ const MAX_TOPIC: usize = 2500;
 pub async fn subscribe(
     State(state): State<AppState>,
     Extension(hub): Extension<Arc<Hub>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     RawQuery(raw_query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
@@ -35,6 +37,14 @@ pub async fn subscribe(
     validate(&client_id, &subscriptions)?;
     let client =
         hub.client(&client_id).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Missing or invalid client id."))?;
+    // PocketBase's guard against guessed client ids: a subscription must come from the IP that opened the
+    // stream (clients registered without one, and requests without connect info, are not checked).
+    if let (Some(opened), Some(ConnectInfo(from))) = (client.ip, peer.map(|Extension(info)| info))
+        && opened != from.ip()
+    {
+        tracing::debug!(client = &*client.id, %opened, from = %from.ip(), "realtime subscription from another IP");
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "Invalid realtime client."));
+    }
     let auth = crate::auth::authenticate(&state, &headers).await;
     hub.caught_up(state.events.published()).await;
     let mut client_state = client.state();
