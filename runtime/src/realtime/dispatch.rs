@@ -240,8 +240,7 @@ fn carried_values(event: &RecordEvent) -> impl Iterator<Item = rusqlite::types::
 
 /// Whether the client manages the event's auth record: PocketBase's realtime then shows its email whatever
 /// its `emailVisibility`. The manageRule is checked like the subscription's rule, on the record as the event
-/// carries it (a deleted record as it was), for guests too; unlike the REST API's check, an empty manageRule
-/// lets everyone manage (realtime checks it with `CanAccessRecord`).
+/// carries it (a deleted record as it was), for guests too.
 fn manages(conn: &Connection, api: &CollectionApi, event: &RecordEvent, req: &RequestValues) -> bool {
     let Some(condition) = api.auth.as_ref().and_then(|auth| Condition::from_rule(&auth.manage_rule, req, false)) else {
         return false;
