@@ -555,17 +555,16 @@ fn db_checks(ctx: &Ctx, coll: &str, p: &mut Prepared) {
             p.relation_missing(&c.field);
         }
     }
-    if coll == "vpk" {
-        if let Some(id) = &p.pk_check {
-            if ctx.vpk_ids.contains(&id.to_lowercase()) {
-                p.pk_exists();
-            }
-        }
+    if coll == "vpk"
+        && let Some(id) = &p.pk_check
+        && ctx.vpk_ids.contains(&id.to_lowercase())
+    {
+        p.pk_exists();
     }
-    if let Some(old) = &p.old_password {
-        if old != MEMBER_PASS {
-            p.old_password_invalid();
-        }
+    if let Some(old) = &p.old_password
+        && old != MEMBER_PASS
+    {
+        p.old_password_invalid();
     }
 }
 
@@ -573,10 +572,10 @@ fn db_checks(ctx: &Ctx, coll: &str, p: &mut Prepared) {
 /// case trips over the unique email index of an earlier one.
 fn unique_email(body: &Value, n: usize) -> Value {
     let mut b = body.clone();
-    if let Some(Value::String(e)) = b.get_mut("email") {
-        if let Some((user, domain)) = e.split_once('@') {
-            *e = format!("{user}.r{n}@{domain}");
-        }
+    if let Some(Value::String(e)) = b.get_mut("email")
+        && let Some((user, domain)) = e.split_once('@')
+    {
+        *e = format!("{user}.r{n}@{domain}");
     }
     b
 }
