@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use super::handlers::{auth_collection, query_map, read_body, request_values, respond};
+use super::handlers::{query_map, read_body, request_values, respond};
 use super::{Auth, authenticate, form, new_static_auth_token, settings};
 use crate::api::AppState;
 use crate::api::body::go_json;
@@ -37,7 +37,12 @@ pub(super) async fn impersonate(
             "The authorized record is not allowed to perform this action.",
         ));
     }
-    let api = auth_collection(&state, &name)?;
+    // no rate limit middleware on this route looks the collection up first: one message for both 404s
+    let api = state
+        .app
+        .collection(&name)
+        .filter(|c| c.meta.kind == crate::meta::CollectionKind::Auth)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Missing or invalid auth collection context."))?;
     let record = super::load_record(&state, api.meta, &id).await?.ok_or_else(ApiError::not_found)?;
     let duration = duration(&headers, raw.as_deref(), &bytes, api).await?;
     if duration < 0 {
