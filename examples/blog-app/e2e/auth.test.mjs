@@ -1,6 +1,7 @@
 // End-to-end auth flows with the official PocketBase JS SDK: password sign-in for users and superusers,
 // authRefresh, the authStore's token on later requests (and on a second client that loads it), sign-out,
-// and the blog's rules seen through a signed-in user.
+// the blog's rules seen through a signed-in user, a superuser's impersonate, and OTP refused (it is off in
+// the blog; the OTP and MFA flows are tested in runtime/tests/auth_otp_mfa_pocketbase.rs).
 //
 // Run by `cargo test -p blog-app --test e2e_sdk` (against the real PocketBase first, then ours).
 
@@ -136,4 +137,35 @@ test("a superuser signs in through _superusers and bypasses the rules", async ()
   await user.collection("users").authWithPassword("bob@example.com", PASSWORD);
   assert.equal(user.authStore.isSuperuser, false);
   await failsWith(403, user.collection("tags").update("trust0000000001", { name: "nope" }));
+});
+
+test("a superuser impersonates a user: a client with a non-refreshable token of that user", async () => {
+  const su = client();
+  await su.collection("_superusers").authWithPassword("admin@example.com", PASSWORD);
+  const alice = await su.collection("users").impersonate(ALICE, 120);
+  assert.equal(alice.authStore.record.id, ALICE);
+  assert.equal(alice.authStore.record.email, "alice@example.com");
+  const c = claims(alice.authStore.token);
+  assert.equal(c.refreshable, false);
+  assert.ok(Math.abs(c.exp - (Date.now() / 1000 + 120)) < 5, `exp ${c.exp}`);
+  assert.equal((await alice.collection("posts").getOne(P_UNPUB)).id, P_UNPUB);
+  assert.ok(su.authStore.isSuperuser, "the superuser's own client keeps its auth");
+  // not refreshable: a refresh answers the same token
+  const token = alice.authStore.token;
+  assert.equal((await alice.collection("users").authRefresh()).token, token);
+  // only superusers may impersonate
+  const bob = client();
+  await bob.collection("users").authWithPassword("bob@example.com", PASSWORD);
+  await failsWith(403, bob.collection("users").impersonate(ALICE, 60));
+  await failsWith(401, client().collection("users").impersonate(ALICE, 60));
+});
+
+test("the blog has OTP and MFA off: requestOTP and authWithOTP are refused", async () => {
+  const pb = client();
+  const methods = await pb.collection("users").listAuthMethods();
+  assert.deepEqual([methods.otp, methods.mfa], [{ enabled: false, duration: 0 }, { enabled: false, duration: 0 }]);
+  const e = await failsWith(403, pb.collection("users").requestOTP("alice@example.com"));
+  assert.equal(e.response.message, "The collection is not configured to allow OTP authentication.");
+  await failsWith(403, pb.collection("users").authWithOTP("abcdefghijklmno", "12345678"));
+  assert.equal(pb.authStore.isValid, false);
 });

@@ -26,11 +26,7 @@ use support::{Normalizer, Seeded, Server, json_diff, pretty, request, url};
 
 /// Known differences that are not about rules, by a part of the case name, with the reason. They run and
 /// print; they do not fail the test.
-const KNOWN: &[(&str, &str)] = &[(
-    "list _authOrigins",
-    "PocketBase records each sign-in's origin (IP + user agent) in _authOrigins for its new-location alert; \
-     pbgen's auth-with-password does not yet",
-)];
+const KNOWN: &[(&str, &str)] = &[];
 
 // ------------------------------------------------------------------------------------------------
 // Actors and servers

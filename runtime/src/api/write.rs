@@ -259,11 +259,11 @@ pub async fn update(
             update_row(tx, meta, &id, &values).map_err(|e| unique_error(e, meta, UPDATE_FAILED))?;
             let mut record = read_one(tx, meta, &id, &viewer)?;
             access::reveal_managed_emails(tx, app, meta, std::slice::from_mut(&mut record), &rule_req, &viewer)?;
-            Ok((record, values, prepared.deleted_files))
+            Ok((record, values, prepared.deleted_files, current))
         })
         .await;
     let dir = state.data_dir.clone();
-    let (record, stored_values, deleted_files) = match result {
+    let (record, stored_values, deleted_files, before) = match result {
         Ok(done) => done,
         Err(e) => {
             let uploads = std::mem::take(&mut *saved.lock().unwrap_or_else(|p| p.into_inner()));
@@ -278,6 +278,7 @@ pub async fn update(
         }
     }
     state.events.publish([RecordEvent { action: Action::Update, collection: meta, record: stored_values.clone() }]);
+    crate::auth::record_updated(&state, meta, &before, &stored_values).await;
     state.hooks.after_update(meta.name, &stored_values);
     respond(&state, meta, record, &query, req, who.viewer).await
 }
@@ -325,6 +326,7 @@ pub async fn delete(
         }
     })
     .await;
+    crate::auth::records_deleted(&state, &changes).await;
     state.events.publish(changes);
     state.hooks.after_delete(meta.name, &deleted);
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -390,10 +392,12 @@ pub(crate) async fn save_changes(
             finish_values(meta, &mut values, &prepared.new_passwords, Some(&current))?;
             hooks.before_update(meta.name, &mut values).map_err(hook_error)?;
             update_row(tx, meta, &id, &values).map_err(|e| unique_error(e, meta, message))?;
-            Ok(values)
+            Ok((values, current))
         })
         .await?;
+    let (values, before) = values;
     state.events.publish([RecordEvent { action: Action::Update, collection: meta, record: values.clone() }]);
+    crate::auth::record_updated(state, meta, &before, &values).await;
     state.hooks.after_update(meta.name, &values);
     Ok(())
 }

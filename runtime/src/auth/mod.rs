@@ -297,15 +297,48 @@ pub(crate) async fn load_record(
     state.store.read(move |conn| Ok(load_stored(conn, meta, &id)?)).await
 }
 
-/// What PocketBase's hooks do when a record's password (and with it its `tokenKey`) changed: its MFA
-/// sessions, sign-in origins and one-time passwords are deleted. Failures are logged.
-pub(crate) async fn password_changed(state: &AppState, auth: &Auth) {
-    for name in [refs::MFAS, refs::AUTH_ORIGINS, refs::OTPS] {
+/// PocketBase's hooks on an auth record's system rows after an update: a new password hash ends its MFA
+/// sessions and forgets its sign-in origins, a new `tokenKey` voids its one-time passwords. Failures are
+/// logged.
+pub(crate) async fn record_updated(
+    state: &AppState,
+    meta: &CollectionMeta<'_>,
+    old: &Map<String, Value>,
+    new: &Map<String, Value>,
+) {
+    if meta.kind != CollectionKind::Auth {
+        return;
+    }
+    let changed = |field: &str| old.get(field) != new.get(field);
+    let mut names = Vec::new();
+    if changed("password") {
+        names.extend([refs::MFAS, refs::AUTH_ORIGINS]);
+    }
+    if changed("tokenKey") {
+        names.push(refs::OTPS);
+    }
+    let id = new.get("id").and_then(Value::as_str).unwrap_or_default();
+    delete_refs(state, meta, id, &names).await;
+}
+
+/// PocketBase's hooks after records were deleted: the OTPs, MFA sessions, sign-in origins and external
+/// auths of every deleted auth record go too. Failures are logged.
+pub(crate) async fn records_deleted(state: &AppState, changes: &[crate::events::RecordEvent]) {
+    for change in changes {
+        if change.action == crate::events::Action::Delete && change.collection.kind == CollectionKind::Auth {
+            let all = [refs::OTPS, refs::MFAS, refs::AUTH_ORIGINS, refs::EXTERNAL_AUTHS];
+            delete_refs(state, change.collection, change.id(), &all).await;
+        }
+    }
+}
+
+async fn delete_refs(state: &AppState, meta: &CollectionMeta<'_>, id: &str, names: &[&str]) {
+    for name in names {
         if state.app.collection(name).is_none() {
             continue;
         }
-        if let Err(e) = refs::delete_by_record(state, name, auth.collection.id, auth.id()).await {
-            tracing::warn!("Failed to delete the {name} of {} {}: {}", auth.collection.name, auth.id(), e.message);
+        if let Err(e) = refs::delete_by_record(state, name, meta.id, id).await {
+            tracing::warn!("Failed to delete the {name} rows of {} {id}: {}", meta.name, e.message);
         }
     }
 }

@@ -183,12 +183,8 @@ pub(super) async fn auth_with_otp(
             changes.insert("password".into(), password.clone().into());
             changes.insert("passwordConfirm".into(), password.into());
         }
-        let new_password = changes.contains_key("password");
         match save_changes(&state, api.meta, auth.id(), changes, "Failed to save the record.").await {
             Ok(()) => {
-                if new_password {
-                    super::password_changed(&state, &auth).await;
-                }
                 if let Some(record) = super::load_record(&state, api.meta, auth.id()).await? {
                     auth.record = record;
                 }

@@ -1,5 +1,5 @@
 //! PocketBase's system collections that point at an auth record through `collectionRef` + `recordRef`:
-//! `_otps`, `_mfas` and `_authOrigins`. Rows are read and written here directly (as PocketBase's own code
+//! `_otps`, `_mfas`, `_authOrigins` (and `_externalAuths`, only ever deleted with their record). Rows are read and written here directly (as PocketBase's own code
 //! does, no API rules), each committed change published on the events bus like any record change.
 //!
 //! A schema without these collections (an export that left them out) has no tables for them: the OTP and
@@ -16,6 +16,7 @@ use crate::record;
 pub const OTPS: &str = "_otps";
 pub const MFAS: &str = "_mfas";
 pub const AUTH_ORIGINS: &str = "_authOrigins";
+pub const EXTERNAL_AUTHS: &str = "_externalAuths";
 
 /// A stored row: every column (hidden ones and password hashes too).
 pub type Row = Map<String, Value>;
