@@ -168,18 +168,26 @@ fn check_file(path: &Path, expected_invalid: Option<&[&str]>, problems: &mut Vec
     }
 }
 
-/// The IR says what the schema says: every collection (plus `_superusers`), every field, every relation target.
+/// PocketBase's system collections: the IR adds each one the input lacks.
+const SYSTEM_COLLECTIONS: &[&str] = &["_authOrigins", "_externalAuths", "_mfas", "_otps", "_superusers"];
+
+/// The IR says what the schema says: every collection (plus the missing system ones), every field, every
+/// relation target.
 fn check_ir(schema: &schema::Schema, ir: &ir::Ir, problems: &mut Vec<String>) {
-    let has_superusers = schema.collections.iter().any(|c| c.name == "_superusers");
-    let expected = schema.collections.len() + usize::from(!has_superusers);
+    let missing: Vec<&str> =
+        SYSTEM_COLLECTIONS.iter().copied().filter(|n| !schema.collections.iter().any(|c| c.name == *n)).collect();
+    let expected = schema.collections.len() + missing.len();
     if ir.collections.len() != expected {
         problems.push(format!(
-            "{} collections in the IR, expected {} ({} input{})",
+            "{} collections in the IR, expected {expected} ({} input + {missing:?})",
             ir.collections.len(),
-            expected,
             schema.collections.len(),
-            if has_superusers { "" } else { " + _superusers" }
         ));
+    }
+    for name in SYSTEM_COLLECTIONS {
+        if !ir.collections.iter().any(|c| c.name == *name && c.system) {
+            problems.push(format!("the IR has no system collection `{name}`"));
+        }
     }
     if !ir.collections.windows(2).all(|w| w[0].name < w[1].name) {
         problems.push("IR collections are not sorted by name".into());

@@ -95,3 +95,34 @@ fn legacy_conversion_matches_pocketbase_upgrade() {
     assert!(compared_fields > 200, "only {compared_fields} fields compared");
     assert!(problems.is_empty(), "{} differences:\n{}", problems.len(), problems.join("\n"));
 }
+
+/// A legacy schema never has PocketBase's system collections; the IR adds each one as 0.40.6 creates it, and
+/// PocketBase's upgrade creates the same ones. Except `_superusers`' auth and file token durations: the upgrade
+/// takes them from the 0.22 settings (`adminAuthToken`, `adminFileToken`), which an export does not carry, so
+/// ours are 0.40's defaults.
+#[test]
+fn added_system_collections_match_pocketbase_upgrade() {
+    let settings_free = |mut c: pbgen::ir::Collection| {
+        if let Some(auth) = c.auth.as_mut().filter(|_| c.name == "_superusers") {
+            (auth.auth_token, auth.file_token) = (None, None);
+        }
+        (c.name.clone(), format!("{c:?}"))
+    };
+    let added = pbgen::ir::lower(&Schema::default()).expect("an empty schema lowers");
+    let ours: Vec<(String, String)> = added.collections.into_iter().map(settings_free).collect();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("manifest.json")).unwrap()).unwrap();
+    for entry in manifest["files"].as_object().expect("manifest.files").values() {
+        let fixture = entry["fixture"].as_str().unwrap();
+        let upgraded = load(&fixtures().join(fixture));
+        let system =
+            Schema { collections: upgraded.collections.into_iter().filter(|c| c.system).collect(), ..upgraded };
+        let theirs = pbgen::ir::lower(&system).unwrap_or_else(|e| panic!("{fixture}: {e}"));
+        let theirs: Vec<(String, String)> = theirs.collections.into_iter().map(settings_free).collect();
+        let names = |v: &[(String, String)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&ours), names(&theirs), "{fixture}: the system collections");
+        for ((name, a), (_, b)) in ours.iter().zip(&theirs) {
+            assert_eq!(a, b, "{fixture}: {name}");
+        }
+    }
+}

@@ -34,6 +34,22 @@ fn generate(schema: &schema::Schema) -> pbgen::FileSet {
     pbgen::generate(schema, &target).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// `todo.json` has no system collections; PocketBase's database has them all, as `gen` adds them.
+#[test]
+fn system_collections_added_to_a_schema_are_the_ones_pocketbase_has() {
+    let tmp = tempfile::tempdir().unwrap();
+    let todo = repo().join("schemas/todo.json");
+    let from_json = schema::load_path(&todo).unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(from_json.collections.iter().all(|c| !c.system), "todo.json has no system collections");
+    let from_db = schema::load_path(&reference_db(&todo, &tmp.path().join("ref"))).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(from_db.collections.iter().filter(|c| c.system).count(), 5, "PocketBase's system collections");
+
+    let (a, b) = (generate(&from_json), generate(&from_db));
+    let differing: Vec<&String> = a.0.keys().filter(|k| a.0.get(*k) != b.0.get(*k)).collect();
+    assert!(differing.is_empty(), "files differ between todo.json and PocketBase's data.db: {differing:?}");
+    assert_eq!(a.0.keys().collect::<Vec<_>>(), b.0.keys().collect::<Vec<_>>());
+}
+
 #[test]
 fn pocketbase_data_db_generates_the_same_crate_and_tables() {
     let tmp = tempfile::tempdir().unwrap();

@@ -17,6 +17,710 @@ static COLLECTIONS: &[CollectionApi] = &[
     CollectionApi {
         meta: &SCHEMA.collections[0],
         rules: CollectionRules {
+            list: Rule::Filter {
+                source: "@request.auth.id != '' && recordRef = @request.auth.id && collectionRef = @request.auth.collectionId",
+                compiled: &[
+                    (
+                        None,
+                        sql::CompiledRef {
+                            sql: "((CASE WHEN (? IS NULL OR ? = '') THEN '' IS NOT '' ELSE ? IS NOT '' END) AND (CASE WHEN (? IS NULL OR ? = '') THEN (`_authOrigins`.`recordRef` = '' OR `_authOrigins`.`recordRef` IS NULL) ELSE `_authOrigins`.`recordRef` = ? END) AND (CASE WHEN (? IS NULL OR ? = '') THEN (`_authOrigins`.`collectionRef` = '' OR `_authOrigins`.`collectionRef` IS NULL) ELSE `_authOrigins`.`collectionRef` = ? END))",
+                            params: &[
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                            ],
+                        },
+                    ),
+                ],
+            },
+            view: Rule::Filter {
+                source: "@request.auth.id != '' && recordRef = @request.auth.id && collectionRef = @request.auth.collectionId",
+                compiled: &[
+                    (
+                        None,
+                        sql::CompiledRef {
+                            sql: "((CASE WHEN (? IS NULL OR ? = '') THEN '' IS NOT '' ELSE ? IS NOT '' END) AND (CASE WHEN (? IS NULL OR ? = '') THEN (`_authOrigins`.`recordRef` = '' OR `_authOrigins`.`recordRef` IS NULL) ELSE `_authOrigins`.`recordRef` = ? END) AND (CASE WHEN (? IS NULL OR ? = '') THEN (`_authOrigins`.`collectionRef` = '' OR `_authOrigins`.`collectionRef` IS NULL) ELSE `_authOrigins`.`collectionRef` = ? END))",
+                            params: &[
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                            ],
+                        },
+                    ),
+                ],
+            },
+            create: Rule::SuperusersOnly,
+            update: Rule::SuperusersOnly,
+            delete: Rule::Filter {
+                source: "@request.auth.id != '' && recordRef = @request.auth.id && collectionRef = @request.auth.collectionId",
+                compiled: &[
+                    (
+                        None,
+                        sql::CompiledRef {
+                            sql: "((CASE WHEN (? IS NULL OR ? = '') THEN '' IS NOT '' ELSE ? IS NOT '' END) AND (CASE WHEN (? IS NULL OR ? = '') THEN (`_authOrigins`.`recordRef` = '' OR `_authOrigins`.`recordRef` IS NULL) ELSE `_authOrigins`.`recordRef` = ? END) AND (CASE WHEN (? IS NULL OR ? = '') THEN (`_authOrigins`.`collectionRef` = '' OR `_authOrigins`.`collectionRef` IS NULL) ELSE `_authOrigins`.`collectionRef` = ? END))",
+                            params: &[
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                            ],
+                        },
+                    ),
+                ],
+            },
+        },
+        auth: None,
+    },
+    CollectionApi {
+        meta: &SCHEMA.collections[1],
+        rules: CollectionRules {
+            list: Rule::Filter {
+                source: "@request.auth.id != '' && recordRef = @request.auth.id && collectionRef = @request.auth.collectionId",
+                compiled: &[
+                    (
+                        None,
+                        sql::CompiledRef {
+                            sql: "((CASE WHEN (? IS NULL OR ? = '') THEN '' IS NOT '' ELSE ? IS NOT '' END) AND (CASE WHEN (? IS NULL OR ? = '') THEN (`_externalAuths`.`recordRef` = '' OR `_externalAuths`.`recordRef` IS NULL) ELSE `_externalAuths`.`recordRef` = ? END) AND (CASE WHEN (? IS NULL OR ? = '') THEN (`_externalAuths`.`collectionRef` = '' OR `_externalAuths`.`collectionRef` IS NULL) ELSE `_externalAuths`.`collectionRef` = ? END))",
+                            params: &[
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                            ],
+                        },
+                    ),
+                ],
+            },
+            view: Rule::Filter {
+                source: "@request.auth.id != '' && recordRef = @request.auth.id && collectionRef = @request.auth.collectionId",
+                compiled: &[
+                    (
+                        None,
+                        sql::CompiledRef {
+                            sql: "((CASE WHEN (? IS NULL OR ? = '') THEN '' IS NOT '' ELSE ? IS NOT '' END) AND (CASE WHEN (? IS NULL OR ? = '') THEN (`_externalAuths`.`recordRef` = '' OR `_externalAuths`.`recordRef` IS NULL) ELSE `_externalAuths`.`recordRef` = ? END) AND (CASE WHEN (? IS NULL OR ? = '') THEN (`_externalAuths`.`collectionRef` = '' OR `_externalAuths`.`collectionRef` IS NULL) ELSE `_externalAuths`.`collectionRef` = ? END))",
+                            params: &[
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                            ],
+                        },
+                    ),
+                ],
+            },
+            create: Rule::SuperusersOnly,
+            update: Rule::SuperusersOnly,
+            delete: Rule::Filter {
+                source: "@request.auth.id != '' && recordRef = @request.auth.id && collectionRef = @request.auth.collectionId",
+                compiled: &[
+                    (
+                        None,
+                        sql::CompiledRef {
+                            sql: "((CASE WHEN (? IS NULL OR ? = '') THEN '' IS NOT '' ELSE ? IS NOT '' END) AND (CASE WHEN (? IS NULL OR ? = '') THEN (`_externalAuths`.`recordRef` = '' OR `_externalAuths`.`recordRef` IS NULL) ELSE `_externalAuths`.`recordRef` = ? END) AND (CASE WHEN (? IS NULL OR ? = '') THEN (`_externalAuths`.`collectionRef` = '' OR `_externalAuths`.`collectionRef` IS NULL) ELSE `_externalAuths`.`collectionRef` = ? END))",
+                            params: &[
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                            ],
+                        },
+                    ),
+                ],
+            },
+        },
+        auth: None,
+    },
+    CollectionApi {
+        meta: &SCHEMA.collections[2],
+        rules: CollectionRules {
+            list: Rule::Filter {
+                source: "@request.auth.id != '' && recordRef = @request.auth.id && collectionRef = @request.auth.collectionId",
+                compiled: &[
+                    (
+                        None,
+                        sql::CompiledRef {
+                            sql: "((CASE WHEN (? IS NULL OR ? = '') THEN '' IS NOT '' ELSE ? IS NOT '' END) AND (CASE WHEN (? IS NULL OR ? = '') THEN (`_mfas`.`recordRef` = '' OR `_mfas`.`recordRef` IS NULL) ELSE `_mfas`.`recordRef` = ? END) AND (CASE WHEN (? IS NULL OR ? = '') THEN (`_mfas`.`collectionRef` = '' OR `_mfas`.`collectionRef` IS NULL) ELSE `_mfas`.`collectionRef` = ? END))",
+                            params: &[
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                            ],
+                        },
+                    ),
+                ],
+            },
+            view: Rule::Filter {
+                source: "@request.auth.id != '' && recordRef = @request.auth.id && collectionRef = @request.auth.collectionId",
+                compiled: &[
+                    (
+                        None,
+                        sql::CompiledRef {
+                            sql: "((CASE WHEN (? IS NULL OR ? = '') THEN '' IS NOT '' ELSE ? IS NOT '' END) AND (CASE WHEN (? IS NULL OR ? = '') THEN (`_mfas`.`recordRef` = '' OR `_mfas`.`recordRef` IS NULL) ELSE `_mfas`.`recordRef` = ? END) AND (CASE WHEN (? IS NULL OR ? = '') THEN (`_mfas`.`collectionRef` = '' OR `_mfas`.`collectionRef` IS NULL) ELSE `_mfas`.`collectionRef` = ? END))",
+                            params: &[
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                            ],
+                        },
+                    ),
+                ],
+            },
+            create: Rule::SuperusersOnly,
+            update: Rule::SuperusersOnly,
+            delete: Rule::SuperusersOnly,
+        },
+        auth: None,
+    },
+    CollectionApi {
+        meta: &SCHEMA.collections[3],
+        rules: CollectionRules {
+            list: Rule::Filter {
+                source: "@request.auth.id != '' && recordRef = @request.auth.id && collectionRef = @request.auth.collectionId",
+                compiled: &[
+                    (
+                        None,
+                        sql::CompiledRef {
+                            sql: "((CASE WHEN (? IS NULL OR ? = '') THEN '' IS NOT '' ELSE ? IS NOT '' END) AND (CASE WHEN (? IS NULL OR ? = '') THEN (`_otps`.`recordRef` = '' OR `_otps`.`recordRef` IS NULL) ELSE `_otps`.`recordRef` = ? END) AND (CASE WHEN (? IS NULL OR ? = '') THEN (`_otps`.`collectionRef` = '' OR `_otps`.`collectionRef` IS NULL) ELSE `_otps`.`collectionRef` = ? END))",
+                            params: &[
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                            ],
+                        },
+                    ),
+                ],
+            },
+            view: Rule::Filter {
+                source: "@request.auth.id != '' && recordRef = @request.auth.id && collectionRef = @request.auth.collectionId",
+                compiled: &[
+                    (
+                        None,
+                        sql::CompiledRef {
+                            sql: "((CASE WHEN (? IS NULL OR ? = '') THEN '' IS NOT '' ELSE ? IS NOT '' END) AND (CASE WHEN (? IS NULL OR ? = '') THEN (`_otps`.`recordRef` = '' OR `_otps`.`recordRef` IS NULL) ELSE `_otps`.`recordRef` = ? END) AND (CASE WHEN (? IS NULL OR ? = '') THEN (`_otps`.`collectionRef` = '' OR `_otps`.`collectionRef` IS NULL) ELSE `_otps`.`collectionRef` = ? END))",
+                            params: &[
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "id",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                                sql::Param::Request {
+                                    source: sql::Source::Auth,
+                                    path: "collectionId",
+                                    conv: sql::Conv::Value,
+                                    like: false,
+                                },
+                            ],
+                        },
+                    ),
+                ],
+            },
+            create: Rule::SuperusersOnly,
+            update: Rule::SuperusersOnly,
+            delete: Rule::SuperusersOnly,
+        },
+        auth: None,
+    },
+    CollectionApi {
+        meta: &SCHEMA.collections[4],
+        rules: CollectionRules {
             list: Rule::SuperusersOnly,
             view: Rule::SuperusersOnly,
             create: Rule::SuperusersOnly,
@@ -64,7 +768,7 @@ static COLLECTIONS: &[CollectionApi] = &[
         }),
     },
     CollectionApi {
-        meta: &SCHEMA.collections[1],
+        meta: &SCHEMA.collections[5],
         rules: CollectionRules {
             list: Rule::Filter {
                 source: "owner = @request.auth.id",
@@ -351,7 +1055,7 @@ static COLLECTIONS: &[CollectionApi] = &[
         auth: None,
     },
     CollectionApi {
-        meta: &SCHEMA.collections[2],
+        meta: &SCHEMA.collections[6],
         rules: CollectionRules {
             list: Rule::Filter {
                 source: "id = @request.auth.id",

@@ -9,6 +9,132 @@ use crate::models;
 
 /// One method per collection and write event; every method has a default that does nothing.
 pub trait Hooks: Send + Sync + 'static {
+    /// `_authOrigins`: runs inside the write transaction; an error rolls the write back and answers 400 with its message.
+    fn _auth_origins_before_create(
+        &self,
+        record: &mut models::_auth_origins::Record,
+    ) -> HookResult {
+        let _ = record;
+        Ok(())
+    }
+    /// `_authOrigins`: runs after the write is committed.
+    fn _auth_origins_after_create(&self, record: &models::_auth_origins::Record) {
+        let _ = record;
+    }
+    /// `_authOrigins`: runs inside the write transaction; an error rolls the write back and answers 400 with its message.
+    fn _auth_origins_before_update(
+        &self,
+        record: &mut models::_auth_origins::Record,
+    ) -> HookResult {
+        let _ = record;
+        Ok(())
+    }
+    /// `_authOrigins`: runs after the write is committed.
+    fn _auth_origins_after_update(&self, record: &models::_auth_origins::Record) {
+        let _ = record;
+    }
+    /// `_authOrigins`: runs inside the write transaction; an error rolls the write back and answers 400 with its message.
+    fn _auth_origins_before_delete(
+        &self,
+        record: &models::_auth_origins::Record,
+    ) -> HookResult {
+        let _ = record;
+        Ok(())
+    }
+    /// `_authOrigins`: runs after the write is committed.
+    fn _auth_origins_after_delete(&self, record: &models::_auth_origins::Record) {
+        let _ = record;
+    }
+    /// `_externalAuths`: runs inside the write transaction; an error rolls the write back and answers 400 with its message.
+    fn _external_auths_before_create(
+        &self,
+        record: &mut models::_external_auths::Record,
+    ) -> HookResult {
+        let _ = record;
+        Ok(())
+    }
+    /// `_externalAuths`: runs after the write is committed.
+    fn _external_auths_after_create(&self, record: &models::_external_auths::Record) {
+        let _ = record;
+    }
+    /// `_externalAuths`: runs inside the write transaction; an error rolls the write back and answers 400 with its message.
+    fn _external_auths_before_update(
+        &self,
+        record: &mut models::_external_auths::Record,
+    ) -> HookResult {
+        let _ = record;
+        Ok(())
+    }
+    /// `_externalAuths`: runs after the write is committed.
+    fn _external_auths_after_update(&self, record: &models::_external_auths::Record) {
+        let _ = record;
+    }
+    /// `_externalAuths`: runs inside the write transaction; an error rolls the write back and answers 400 with its message.
+    fn _external_auths_before_delete(
+        &self,
+        record: &models::_external_auths::Record,
+    ) -> HookResult {
+        let _ = record;
+        Ok(())
+    }
+    /// `_externalAuths`: runs after the write is committed.
+    fn _external_auths_after_delete(&self, record: &models::_external_auths::Record) {
+        let _ = record;
+    }
+    /// `_mfas`: runs inside the write transaction; an error rolls the write back and answers 400 with its message.
+    fn _mfas_before_create(&self, record: &mut models::_mfas::Record) -> HookResult {
+        let _ = record;
+        Ok(())
+    }
+    /// `_mfas`: runs after the write is committed.
+    fn _mfas_after_create(&self, record: &models::_mfas::Record) {
+        let _ = record;
+    }
+    /// `_mfas`: runs inside the write transaction; an error rolls the write back and answers 400 with its message.
+    fn _mfas_before_update(&self, record: &mut models::_mfas::Record) -> HookResult {
+        let _ = record;
+        Ok(())
+    }
+    /// `_mfas`: runs after the write is committed.
+    fn _mfas_after_update(&self, record: &models::_mfas::Record) {
+        let _ = record;
+    }
+    /// `_mfas`: runs inside the write transaction; an error rolls the write back and answers 400 with its message.
+    fn _mfas_before_delete(&self, record: &models::_mfas::Record) -> HookResult {
+        let _ = record;
+        Ok(())
+    }
+    /// `_mfas`: runs after the write is committed.
+    fn _mfas_after_delete(&self, record: &models::_mfas::Record) {
+        let _ = record;
+    }
+    /// `_otps`: runs inside the write transaction; an error rolls the write back and answers 400 with its message.
+    fn _otps_before_create(&self, record: &mut models::_otps::Record) -> HookResult {
+        let _ = record;
+        Ok(())
+    }
+    /// `_otps`: runs after the write is committed.
+    fn _otps_after_create(&self, record: &models::_otps::Record) {
+        let _ = record;
+    }
+    /// `_otps`: runs inside the write transaction; an error rolls the write back and answers 400 with its message.
+    fn _otps_before_update(&self, record: &mut models::_otps::Record) -> HookResult {
+        let _ = record;
+        Ok(())
+    }
+    /// `_otps`: runs after the write is committed.
+    fn _otps_after_update(&self, record: &models::_otps::Record) {
+        let _ = record;
+    }
+    /// `_otps`: runs inside the write transaction; an error rolls the write back and answers 400 with its message.
+    fn _otps_before_delete(&self, record: &models::_otps::Record) -> HookResult {
+        let _ = record;
+        Ok(())
+    }
+    /// `_otps`: runs after the write is committed.
+    fn _otps_after_delete(&self, record: &models::_otps::Record) {
+        let _ = record;
+    }
     /// `_superusers`: runs inside the write transaction; an error rolls the write back and answers 400 with its message.
     fn _superusers_before_create(
         &self,
@@ -111,6 +237,34 @@ impl<H: Hooks> RecordHooks for Adapter<H> {
         record: &mut Map<String, Value>,
     ) -> HookResult {
         match collection {
+            "_authOrigins" => {
+                typed(
+                    record,
+                    |r: &mut models::_auth_origins::Record| {
+                        self.0._auth_origins_before_create(r)
+                    },
+                )
+            }
+            "_externalAuths" => {
+                typed(
+                    record,
+                    |r: &mut models::_external_auths::Record| {
+                        self.0._external_auths_before_create(r)
+                    },
+                )
+            }
+            "_mfas" => {
+                typed(
+                    record,
+                    |r: &mut models::_mfas::Record| self.0._mfas_before_create(r),
+                )
+            }
+            "_otps" => {
+                typed(
+                    record,
+                    |r: &mut models::_otps::Record| self.0._otps_before_create(r),
+                )
+            }
             "_superusers" => {
                 typed(
                     record,
@@ -136,6 +290,42 @@ impl<H: Hooks> RecordHooks for Adapter<H> {
     }
     fn after_create(&self, collection: &str, record: &Map<String, Value>) {
         match collection {
+            "_authOrigins" => {
+                let _ = typed_ref(
+                    record,
+                    |r: &models::_auth_origins::Record| {
+                        self.0._auth_origins_after_create(r);
+                        Ok(())
+                    },
+                );
+            }
+            "_externalAuths" => {
+                let _ = typed_ref(
+                    record,
+                    |r: &models::_external_auths::Record| {
+                        self.0._external_auths_after_create(r);
+                        Ok(())
+                    },
+                );
+            }
+            "_mfas" => {
+                let _ = typed_ref(
+                    record,
+                    |r: &models::_mfas::Record| {
+                        self.0._mfas_after_create(r);
+                        Ok(())
+                    },
+                );
+            }
+            "_otps" => {
+                let _ = typed_ref(
+                    record,
+                    |r: &models::_otps::Record| {
+                        self.0._otps_after_create(r);
+                        Ok(())
+                    },
+                );
+            }
             "_superusers" => {
                 let _ = typed_ref(
                     record,
@@ -172,6 +362,34 @@ impl<H: Hooks> RecordHooks for Adapter<H> {
         record: &mut Map<String, Value>,
     ) -> HookResult {
         match collection {
+            "_authOrigins" => {
+                typed(
+                    record,
+                    |r: &mut models::_auth_origins::Record| {
+                        self.0._auth_origins_before_update(r)
+                    },
+                )
+            }
+            "_externalAuths" => {
+                typed(
+                    record,
+                    |r: &mut models::_external_auths::Record| {
+                        self.0._external_auths_before_update(r)
+                    },
+                )
+            }
+            "_mfas" => {
+                typed(
+                    record,
+                    |r: &mut models::_mfas::Record| self.0._mfas_before_update(r),
+                )
+            }
+            "_otps" => {
+                typed(
+                    record,
+                    |r: &mut models::_otps::Record| self.0._otps_before_update(r),
+                )
+            }
             "_superusers" => {
                 typed(
                     record,
@@ -197,6 +415,42 @@ impl<H: Hooks> RecordHooks for Adapter<H> {
     }
     fn after_update(&self, collection: &str, record: &Map<String, Value>) {
         match collection {
+            "_authOrigins" => {
+                let _ = typed_ref(
+                    record,
+                    |r: &models::_auth_origins::Record| {
+                        self.0._auth_origins_after_update(r);
+                        Ok(())
+                    },
+                );
+            }
+            "_externalAuths" => {
+                let _ = typed_ref(
+                    record,
+                    |r: &models::_external_auths::Record| {
+                        self.0._external_auths_after_update(r);
+                        Ok(())
+                    },
+                );
+            }
+            "_mfas" => {
+                let _ = typed_ref(
+                    record,
+                    |r: &models::_mfas::Record| {
+                        self.0._mfas_after_update(r);
+                        Ok(())
+                    },
+                );
+            }
+            "_otps" => {
+                let _ = typed_ref(
+                    record,
+                    |r: &models::_otps::Record| {
+                        self.0._otps_after_update(r);
+                        Ok(())
+                    },
+                );
+            }
             "_superusers" => {
                 let _ = typed_ref(
                     record,
@@ -233,6 +487,34 @@ impl<H: Hooks> RecordHooks for Adapter<H> {
         record: &Map<String, Value>,
     ) -> HookResult {
         match collection {
+            "_authOrigins" => {
+                typed_ref(
+                    record,
+                    |r: &models::_auth_origins::Record| {
+                        self.0._auth_origins_before_delete(r)
+                    },
+                )
+            }
+            "_externalAuths" => {
+                typed_ref(
+                    record,
+                    |r: &models::_external_auths::Record| {
+                        self.0._external_auths_before_delete(r)
+                    },
+                )
+            }
+            "_mfas" => {
+                typed_ref(
+                    record,
+                    |r: &models::_mfas::Record| self.0._mfas_before_delete(r),
+                )
+            }
+            "_otps" => {
+                typed_ref(
+                    record,
+                    |r: &models::_otps::Record| self.0._otps_before_delete(r),
+                )
+            }
             "_superusers" => {
                 typed_ref(
                     record,
@@ -256,6 +538,42 @@ impl<H: Hooks> RecordHooks for Adapter<H> {
     }
     fn after_delete(&self, collection: &str, record: &Map<String, Value>) {
         match collection {
+            "_authOrigins" => {
+                let _ = typed_ref(
+                    record,
+                    |r: &models::_auth_origins::Record| {
+                        self.0._auth_origins_after_delete(r);
+                        Ok(())
+                    },
+                );
+            }
+            "_externalAuths" => {
+                let _ = typed_ref(
+                    record,
+                    |r: &models::_external_auths::Record| {
+                        self.0._external_auths_after_delete(r);
+                        Ok(())
+                    },
+                );
+            }
+            "_mfas" => {
+                let _ = typed_ref(
+                    record,
+                    |r: &models::_mfas::Record| {
+                        self.0._mfas_after_delete(r);
+                        Ok(())
+                    },
+                );
+            }
+            "_otps" => {
+                let _ = typed_ref(
+                    record,
+                    |r: &models::_otps::Record| {
+                        self.0._otps_after_delete(r);
+                        Ok(())
+                    },
+                );
+            }
             "_superusers" => {
                 let _ = typed_ref(
                     record,

@@ -10,6 +10,377 @@ use ::pbgen_runtime::codegen::{
 pub static SCHEMA: SchemaMeta<'static> = SchemaMeta {
     collections: &[
         CollectionMeta {
+            id: "pbc_4275539003",
+            name: "_authOrigins",
+            kind: CollectionKind::Base,
+            system: true,
+            fields: &[
+                FieldMeta {
+                    name: "id",
+                    system: true,
+                    hidden: false,
+                    presentable: false,
+                    required: true,
+                    kind: FieldKind::Text {
+                        min: 15u64,
+                        max: 15u64,
+                        pattern: "^[a-z0-9]+$",
+                        autogenerate_pattern: "[a-z0-9]{15}",
+                        primary_key: true,
+                    },
+                },
+                FieldMeta {
+                    name: "collectionRef",
+                    system: true,
+                    hidden: false,
+                    presentable: false,
+                    required: true,
+                    kind: FieldKind::Text {
+                        min: 0u64,
+                        max: 0u64,
+                        pattern: "",
+                        autogenerate_pattern: "",
+                        primary_key: false,
+                    },
+                },
+                FieldMeta {
+                    name: "recordRef",
+                    system: true,
+                    hidden: false,
+                    presentable: false,
+                    required: true,
+                    kind: FieldKind::Text {
+                        min: 0u64,
+                        max: 0u64,
+                        pattern: "",
+                        autogenerate_pattern: "",
+                        primary_key: false,
+                    },
+                },
+                FieldMeta {
+                    name: "fingerprint",
+                    system: true,
+                    hidden: false,
+                    presentable: false,
+                    required: true,
+                    kind: FieldKind::Text {
+                        min: 0u64,
+                        max: 0u64,
+                        pattern: "",
+                        autogenerate_pattern: "",
+                        primary_key: false,
+                    },
+                },
+                FieldMeta {
+                    name: "created",
+                    system: true,
+                    hidden: false,
+                    presentable: false,
+                    required: false,
+                    kind: FieldKind::Autodate {
+                        on_create: true,
+                        on_update: false,
+                    },
+                },
+                FieldMeta {
+                    name: "updated",
+                    system: true,
+                    hidden: false,
+                    presentable: false,
+                    required: false,
+                    kind: FieldKind::Autodate {
+                        on_create: true,
+                        on_update: true,
+                    },
+                },
+            ],
+        },
+        CollectionMeta {
+            id: "pbc_2281828961",
+            name: "_externalAuths",
+            kind: CollectionKind::Base,
+            system: true,
+            fields: &[
+                FieldMeta {
+                    name: "id",
+                    system: true,
+                    hidden: false,
+                    presentable: false,
+                    required: true,
+                    kind: FieldKind::Text {
+                        min: 15u64,
+                        max: 15u64,
+                        pattern: "^[a-z0-9]+$",
+                        autogenerate_pattern: "[a-z0-9]{15}",
+                        primary_key: true,
+                    },
+                },
+                FieldMeta {
+                    name: "collectionRef",
+                    system: true,
+                    hidden: false,
+                    presentable: false,
+                    required: true,
+                    kind: FieldKind::Text {
+                        min: 0u64,
+                        max: 0u64,
+                        pattern: "",
+                        autogenerate_pattern: "",
+                        primary_key: false,
+                    },
+                },
+                FieldMeta {
+                    name: "recordRef",
+                    system: true,
+                    hidden: false,
+                    presentable: false,
+                    required: true,
+                    kind: FieldKind::Text {
+                        min: 0u64,
+                        max: 0u64,
+                        pattern: "",
+                        autogenerate_pattern: "",
+                        primary_key: false,
+                    },
+                },
+                FieldMeta {
+                    name: "provider",
+                    system: true,
+                    hidden: false,
+                    presentable: false,
+                    required: true,
+                    kind: FieldKind::Text {
+                        min: 0u64,
+                        max: 0u64,
+                        pattern: "",
+                        autogenerate_pattern: "",
+                        primary_key: false,
+                    },
+                },
+                FieldMeta {
+                    name: "providerId",
+                    system: true,
+                    hidden: false,
+                    presentable: false,
+                    required: true,
+                    kind: FieldKind::Text {
+                        min: 0u64,
+                        max: 0u64,
+                        pattern: "",
+                        autogenerate_pattern: "",
+                        primary_key: false,
+                    },
+                },
+                FieldMeta {
+                    name: "created",
+                    system: true,
+                    hidden: false,
+                    presentable: false,
+                    required: false,
+                    kind: FieldKind::Autodate {
+                        on_create: true,
+                        on_update: false,
+                    },
+                },
+                FieldMeta {
+                    name: "updated",
+                    system: true,
+                    hidden: false,
+                    presentable: false,
+                    required: false,
+                    kind: FieldKind::Autodate {
+                        on_create: true,
+                        on_update: true,
+                    },
+                },
+            ],
+        },
+        CollectionMeta {
+            id: "pbc_2279338944",
+            name: "_mfas",
+            kind: CollectionKind::Base,
+            system: true,
+            fields: &[
+                FieldMeta {
+                    name: "id",
+                    system: true,
+                    hidden: false,
+                    presentable: false,
+                    required: true,
+                    kind: FieldKind::Text {
+                        min: 15u64,
+                        max: 15u64,
+                        pattern: "^[a-z0-9]+$",
+                        autogenerate_pattern: "[a-z0-9]{15}",
+                        primary_key: true,
+                    },
+                },
+                FieldMeta {
+                    name: "collectionRef",
+                    system: true,
+                    hidden: false,
+                    presentable: false,
+                    required: true,
+                    kind: FieldKind::Text {
+                        min: 0u64,
+                        max: 0u64,
+                        pattern: "",
+                        autogenerate_pattern: "",
+                        primary_key: false,
+                    },
+                },
+                FieldMeta {
+                    name: "recordRef",
+                    system: true,
+                    hidden: false,
+                    presentable: false,
+                    required: true,
+                    kind: FieldKind::Text {
+                        min: 0u64,
+                        max: 0u64,
+                        pattern: "",
+                        autogenerate_pattern: "",
+                        primary_key: false,
+                    },
+                },
+                FieldMeta {
+                    name: "method",
+                    system: true,
+                    hidden: false,
+                    presentable: false,
+                    required: true,
+                    kind: FieldKind::Text {
+                        min: 0u64,
+                        max: 0u64,
+                        pattern: "",
+                        autogenerate_pattern: "",
+                        primary_key: false,
+                    },
+                },
+                FieldMeta {
+                    name: "created",
+                    system: true,
+                    hidden: false,
+                    presentable: false,
+                    required: false,
+                    kind: FieldKind::Autodate {
+                        on_create: true,
+                        on_update: false,
+                    },
+                },
+                FieldMeta {
+                    name: "updated",
+                    system: true,
+                    hidden: false,
+                    presentable: false,
+                    required: false,
+                    kind: FieldKind::Autodate {
+                        on_create: true,
+                        on_update: true,
+                    },
+                },
+            ],
+        },
+        CollectionMeta {
+            id: "pbc_1638494021",
+            name: "_otps",
+            kind: CollectionKind::Base,
+            system: true,
+            fields: &[
+                FieldMeta {
+                    name: "id",
+                    system: true,
+                    hidden: false,
+                    presentable: false,
+                    required: true,
+                    kind: FieldKind::Text {
+                        min: 15u64,
+                        max: 15u64,
+                        pattern: "^[a-z0-9]+$",
+                        autogenerate_pattern: "[a-z0-9]{15}",
+                        primary_key: true,
+                    },
+                },
+                FieldMeta {
+                    name: "collectionRef",
+                    system: true,
+                    hidden: false,
+                    presentable: false,
+                    required: true,
+                    kind: FieldKind::Text {
+                        min: 0u64,
+                        max: 0u64,
+                        pattern: "",
+                        autogenerate_pattern: "",
+                        primary_key: false,
+                    },
+                },
+                FieldMeta {
+                    name: "recordRef",
+                    system: true,
+                    hidden: false,
+                    presentable: false,
+                    required: true,
+                    kind: FieldKind::Text {
+                        min: 0u64,
+                        max: 0u64,
+                        pattern: "",
+                        autogenerate_pattern: "",
+                        primary_key: false,
+                    },
+                },
+                FieldMeta {
+                    name: "password",
+                    system: true,
+                    hidden: true,
+                    presentable: false,
+                    required: true,
+                    kind: FieldKind::Password {
+                        min: 0u64,
+                        max: 0u64,
+                        pattern: "",
+                        cost: 8u64,
+                    },
+                },
+                FieldMeta {
+                    name: "sentTo",
+                    system: true,
+                    hidden: true,
+                    presentable: false,
+                    required: false,
+                    kind: FieldKind::Text {
+                        min: 0u64,
+                        max: 0u64,
+                        pattern: "",
+                        autogenerate_pattern: "",
+                        primary_key: false,
+                    },
+                },
+                FieldMeta {
+                    name: "created",
+                    system: true,
+                    hidden: false,
+                    presentable: false,
+                    required: false,
+                    kind: FieldKind::Autodate {
+                        on_create: true,
+                        on_update: false,
+                    },
+                },
+                FieldMeta {
+                    name: "updated",
+                    system: true,
+                    hidden: false,
+                    presentable: false,
+                    required: false,
+                    kind: FieldKind::Autodate {
+                        on_create: true,
+                        on_update: true,
+                    },
+                },
+            ],
+        },
+        CollectionMeta {
             id: "pbc_3142635823",
             name: "_superusers",
             kind: CollectionKind::Auth,
@@ -336,6 +707,151 @@ pub static SCHEMA: SchemaMeta<'static> = SchemaMeta {
 
 /// Every collection's table or view, sorted by name.
 pub const TABLES: &[Table] = &[
+    Table {
+        name: "_authOrigins",
+        kind: TableKind::Table,
+        create: "CREATE TABLE `_authOrigins` (`collectionRef` TEXT DEFAULT '' NOT NULL, `created` TEXT DEFAULT '' NOT NULL, `fingerprint` TEXT DEFAULT '' NOT NULL, `id` TEXT PRIMARY KEY DEFAULT ('r'||lower(hex(randomblob(7)))) NOT NULL, `recordRef` TEXT DEFAULT '' NOT NULL, `updated` TEXT DEFAULT '' NOT NULL)",
+        columns: &[
+            Column {
+                name: "collectionRef",
+                ddl: "TEXT DEFAULT '' NOT NULL",
+            },
+            Column {
+                name: "created",
+                ddl: "TEXT DEFAULT '' NOT NULL",
+            },
+            Column {
+                name: "fingerprint",
+                ddl: "TEXT DEFAULT '' NOT NULL",
+            },
+            Column {
+                name: "id",
+                ddl: "TEXT PRIMARY KEY DEFAULT ('r'||lower(hex(randomblob(7)))) NOT NULL",
+            },
+            Column {
+                name: "recordRef",
+                ddl: "TEXT DEFAULT '' NOT NULL",
+            },
+            Column {
+                name: "updated",
+                ddl: "TEXT DEFAULT '' NOT NULL",
+            },
+        ],
+        indexes: &[
+            "CREATE UNIQUE INDEX `idx_authOrigins_unique_pairs` ON `_authOrigins` (collectionRef, recordRef, fingerprint)",
+        ],
+    },
+    Table {
+        name: "_externalAuths",
+        kind: TableKind::Table,
+        create: "CREATE TABLE `_externalAuths` (`collectionRef` TEXT DEFAULT '' NOT NULL, `created` TEXT DEFAULT '' NOT NULL, `id` TEXT PRIMARY KEY DEFAULT ('r'||lower(hex(randomblob(7)))) NOT NULL, `provider` TEXT DEFAULT '' NOT NULL, `providerId` TEXT DEFAULT '' NOT NULL, `recordRef` TEXT DEFAULT '' NOT NULL, `updated` TEXT DEFAULT '' NOT NULL)",
+        columns: &[
+            Column {
+                name: "collectionRef",
+                ddl: "TEXT DEFAULT '' NOT NULL",
+            },
+            Column {
+                name: "created",
+                ddl: "TEXT DEFAULT '' NOT NULL",
+            },
+            Column {
+                name: "id",
+                ddl: "TEXT PRIMARY KEY DEFAULT ('r'||lower(hex(randomblob(7)))) NOT NULL",
+            },
+            Column {
+                name: "provider",
+                ddl: "TEXT DEFAULT '' NOT NULL",
+            },
+            Column {
+                name: "providerId",
+                ddl: "TEXT DEFAULT '' NOT NULL",
+            },
+            Column {
+                name: "recordRef",
+                ddl: "TEXT DEFAULT '' NOT NULL",
+            },
+            Column {
+                name: "updated",
+                ddl: "TEXT DEFAULT '' NOT NULL",
+            },
+        ],
+        indexes: &[
+            "CREATE UNIQUE INDEX `idx_externalAuths_record_provider` ON `_externalAuths` (collectionRef, recordRef, provider)",
+            "CREATE UNIQUE INDEX `idx_externalAuths_collection_provider` ON `_externalAuths` (collectionRef, provider, providerId)",
+        ],
+    },
+    Table {
+        name: "_mfas",
+        kind: TableKind::Table,
+        create: "CREATE TABLE `_mfas` (`collectionRef` TEXT DEFAULT '' NOT NULL, `created` TEXT DEFAULT '' NOT NULL, `id` TEXT PRIMARY KEY DEFAULT ('r'||lower(hex(randomblob(7)))) NOT NULL, `method` TEXT DEFAULT '' NOT NULL, `recordRef` TEXT DEFAULT '' NOT NULL, `updated` TEXT DEFAULT '' NOT NULL)",
+        columns: &[
+            Column {
+                name: "collectionRef",
+                ddl: "TEXT DEFAULT '' NOT NULL",
+            },
+            Column {
+                name: "created",
+                ddl: "TEXT DEFAULT '' NOT NULL",
+            },
+            Column {
+                name: "id",
+                ddl: "TEXT PRIMARY KEY DEFAULT ('r'||lower(hex(randomblob(7)))) NOT NULL",
+            },
+            Column {
+                name: "method",
+                ddl: "TEXT DEFAULT '' NOT NULL",
+            },
+            Column {
+                name: "recordRef",
+                ddl: "TEXT DEFAULT '' NOT NULL",
+            },
+            Column {
+                name: "updated",
+                ddl: "TEXT DEFAULT '' NOT NULL",
+            },
+        ],
+        indexes: &[
+            "CREATE INDEX `idx_mfas_collectionRef_recordRef` ON `_mfas` (collectionRef,recordRef)",
+        ],
+    },
+    Table {
+        name: "_otps",
+        kind: TableKind::Table,
+        create: "CREATE TABLE `_otps` (`collectionRef` TEXT DEFAULT '' NOT NULL, `created` TEXT DEFAULT '' NOT NULL, `id` TEXT PRIMARY KEY DEFAULT ('r'||lower(hex(randomblob(7)))) NOT NULL, `password` TEXT DEFAULT '' NOT NULL, `recordRef` TEXT DEFAULT '' NOT NULL, `sentTo` TEXT DEFAULT '' NOT NULL, `updated` TEXT DEFAULT '' NOT NULL)",
+        columns: &[
+            Column {
+                name: "collectionRef",
+                ddl: "TEXT DEFAULT '' NOT NULL",
+            },
+            Column {
+                name: "created",
+                ddl: "TEXT DEFAULT '' NOT NULL",
+            },
+            Column {
+                name: "id",
+                ddl: "TEXT PRIMARY KEY DEFAULT ('r'||lower(hex(randomblob(7)))) NOT NULL",
+            },
+            Column {
+                name: "password",
+                ddl: "TEXT DEFAULT '' NOT NULL",
+            },
+            Column {
+                name: "recordRef",
+                ddl: "TEXT DEFAULT '' NOT NULL",
+            },
+            Column {
+                name: "sentTo",
+                ddl: "TEXT DEFAULT '' NOT NULL",
+            },
+            Column {
+                name: "updated",
+                ddl: "TEXT DEFAULT '' NOT NULL",
+            },
+        ],
+        indexes: &[
+            "CREATE INDEX `idx_otps_collectionRef_recordRef` ON `_otps` (collectionRef, recordRef)",
+        ],
+    },
     Table {
         name: "_superusers",
         kind: TableKind::Table,

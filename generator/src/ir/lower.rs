@@ -19,9 +19,11 @@ const RECORD_IDENTS: &[&str] = &["collection_id", "collection_name", "expand", "
 /// Type names every collection module defines.
 const MODULE_TYPES: &[&str] = &["Record", "Create", "Update"];
 
-/// PocketBase's own `_superusers` collection, added when the input does not have it: every PocketBase
-/// database has it and the generated server needs it for superuser auth.
-const SUPERUSERS_JSON: &str = include_str!("superusers.json");
+/// PocketBase's system collections as 0.40.6 creates them (`GET /api/collections` on a fresh instance, less
+/// `created`/`updated`); its v0.23 upgrade of legacy data creates the same. Every PocketBase database has them,
+/// so each one the input lacks is added: the server needs `_superusers` for superuser auth and `_otps`, `_mfas`
+/// and `_authOrigins` for OTP, MFA and login alerts.
+const SYSTEM_COLLECTIONS_JSON: &str = include_str!("system_collections.json");
 
 struct Input<'a> {
     /// Position in the input, for error paths; `None` for collections we added.
@@ -50,8 +52,11 @@ pub fn lower_with(schema: &Schema, mut diags: Diagnostics) -> Result<Ir, Errors>
         .enumerate()
         .map(|(i, c)| Input { position: Some(i), collection: std::borrow::Cow::Borrowed(c) })
         .collect();
-    if !inputs.iter().any(|i| i.collection.name == "_superusers") {
-        inputs.push(Input { position: None, collection: std::borrow::Cow::Owned(superusers()) });
+    for system in system_collections() {
+        // An input collection named so but for case is reported as PocketBase would: the name is taken.
+        if !inputs.iter().any(|i| i.collection.name == system.name) {
+            inputs.push(Input { position: None, collection: std::borrow::Cow::Borrowed(system) });
+        }
     }
     inputs.sort_by(|a, b| a.collection.name.cmp(&b.collection.name));
 
@@ -91,14 +96,16 @@ pub fn lower_with(schema: &Schema, mut diags: Diagnostics) -> Result<Ir, Errors>
     diags.finish(Ir { collections: colls })
 }
 
-fn superusers() -> schema::Collection {
-    static PARSED: std::sync::OnceLock<schema::Collection> = std::sync::OnceLock::new();
-    PARSED
-        .get_or_init(|| match schema::load_str(SUPERUSERS_JSON) {
-            Ok(mut s) if s.collections.len() == 1 => s.collections.remove(0),
-            _ => unreachable!("the embedded _superusers definition is valid (a unit test loads it)"),
-        })
-        .clone()
+fn system_collections() -> &'static [schema::Collection] {
+    static PARSED: std::sync::OnceLock<Vec<schema::Collection>> = std::sync::OnceLock::new();
+    PARSED.get_or_init(|| match schema::load_str(SYSTEM_COLLECTIONS_JSON) {
+        Ok(s) => s.collections,
+        Err(_) => unreachable!("the embedded system collections are valid (a unit test loads them)"),
+    })
+}
+
+fn system_collection(name: &str) -> &'static schema::Collection {
+    system_collections().iter().find(|c| c.name == name).expect("an embedded system collection")
 }
 
 /// Pass 1: collection identity and names.
@@ -276,7 +283,7 @@ fn implied_fields(c: &schema::Collection) -> Vec<(usize, schema::Field)> {
         CollectionType::Base | CollectionType::View => &["id"][..],
         CollectionType::Auth => &["id", "password", "tokenKey", "email", "emailVisibility", "verified"][..],
     };
-    let template = superusers();
+    let template = system_collection("_superusers");
     standard
         .iter()
         .enumerate()
@@ -634,12 +641,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn embedded_superusers_loads() {
-        let c = superusers();
-        assert_eq!(c.name, "_superusers");
+    fn embedded_system_collections_load() {
+        let names: Vec<&str> = system_collections().iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["_mfas", "_otps", "_externalAuths", "_authOrigins", "_superusers"]);
+        assert!(system_collections().iter().all(|c| c.system));
+        let c = system_collection("_superusers");
         assert_eq!(c.kind, CollectionType::Auth);
         for name in ["id", "password", "tokenKey", "email", "emailVisibility", "verified"] {
             assert!(c.fields.iter().any(|f| f.name == name), "{name}");
         }
+    }
+
+    #[test]
+    fn missing_system_collections_are_added_and_present_ones_kept() {
+        let mut superusers = system_collection("_superusers").clone();
+        superusers.auth.auth_rule = Some("verified = true".into());
+        let otps = system_collection("_otps").clone();
+        let schema = Schema { collections: vec![otps, superusers], ..Schema::default() };
+        let ir = lower(&schema).expect("lowers");
+        let names: Vec<&str> = ir.collections.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["_authOrigins", "_externalAuths", "_mfas", "_otps", "_superusers"]);
+        let auth_rule = ir.collections[4].rules.auth.as_ref().expect("an auth collection");
+        assert!(matches!(auth_rule, Rule::Expr { source, .. } if source == "verified = true"), "{auth_rule:?}");
+    }
+
+    #[test]
+    fn a_collection_named_like_a_system_one_but_for_case_is_an_error() {
+        let mut otps = system_collection("_otps").clone();
+        (otps.name, otps.id, otps.system) = ("_OTPs".into(), "pbc_1".into(), false);
+        let Err(errors) = lower(&Schema { collections: vec![otps], ..Schema::default() }) else {
+            panic!("`_OTPs` and PocketBase's `_otps` cannot both exist")
+        };
+        let text = errors.to_string();
+        assert!(text.contains(r#"the name is also used by collection "_OTPs""#), "{text}");
     }
 }
