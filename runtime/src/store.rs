@@ -1,5 +1,10 @@
 //! The SQLite store: one writer connection (writes are serialized, each in a transaction) and a small pool
-//! of reader connections (reads run in parallel, WAL mode). All database work runs on tokio's blocking pool.
+//! of reader connections (reads run in parallel, WAL mode).
+//!
+//! Reads run on the calling worker thread: they are short and CPU-bound (WAL readers never wait for the
+//! writer), and handing each one to the blocking pool cost more than the query itself (a thread wake-up and
+//! two context switches per request; see examples/bench/BENCHMARKS.md). Writes run on the blocking pool, where
+//! waiting for the writer's lock does not hold up a worker.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -12,6 +17,9 @@ use crate::api::error::{ApiError, ApiResult};
 /// PocketBase's connection settings (the same pragmas, so a data.db behaves the same under both).
 const PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA journal_size_limit = 200000000; \
      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16000;";
+
+/// Prepared statements kept per connection.
+const STATEMENT_CACHE: usize = 512;
 
 #[derive(Clone)]
 pub struct Store {
@@ -32,6 +40,8 @@ impl Store {
         let open = |flags| -> Result<Connection, String> {
             let conn = Connection::open_with_flags(&path, flags).map_err(|e| format!("{}: {e}", path.display()))?;
             conn.execute_batch(PRAGMAS).map_err(|e| format!("{}: {e}", path.display()))?;
+            // Every collection has a handful of statement shapes per rule and viewer; rusqlite keeps 16.
+            conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
             register_math_functions(&conn).map_err(|e| format!("{}: {e}", path.display()))?;
             Ok(conn)
         };
@@ -57,18 +67,13 @@ impl Store {
         F: FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
     {
         let permit = self.inner.available.acquire().await.map_err(ApiError::internal)?;
-        let inner = self.inner.clone();
-        let result = tokio::task::spawn_blocking(move || {
-            let conn =
-                inner.readers.lock().unwrap_or_else(|p| p.into_inner()).pop().expect("a permit means a free reader");
-            let result = f(&conn);
-            inner.readers.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
-            result
-        })
-        .await
-        .map_err(ApiError::internal)?;
+        let readers = &self.inner.readers;
+        let conn = readers.lock().unwrap_or_else(|p| p.into_inner()).pop().expect("a permit means a free reader");
+        // A panic is a 500, as it was on the blocking pool, and the connection goes back either way.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&conn)));
+        readers.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
         drop(permit);
-        result
+        result.unwrap_or_else(|_| Err(ApiError::internal("a read panicked")))
     }
 
     /// Runs `f` in a write transaction, committed when `f` returns `Ok` and rolled back otherwise.

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::error::{ApiError, ApiResult};
 use super::list::ListParams;
@@ -67,13 +67,14 @@ pub async fn list(
         None => (-1, -1),
         Some(n) => (n, (n + per_page as i64 - 1) / per_page as i64),
     };
-    let mut out = json!({
-        "items": items,
-        "page": page,
-        "perPage": per_page,
-        "totalItems": total_items,
-        "totalPages": total_pages,
-    });
+    // Built by hand: the records move into the envelope as they are (`json!` would serialize each into a copy).
+    let mut envelope = Map::with_capacity(5);
+    envelope.insert("items".into(), Value::Array(items.into_iter().map(Value::Object).collect()));
+    envelope.insert("page".into(), page.into());
+    envelope.insert("perPage".into(), per_page.into());
+    envelope.insert("totalItems".into(), total_items.into());
+    envelope.insert("totalPages".into(), total_pages.into());
+    let mut out = Value::Object(envelope);
     super::fields::pick_list(&mut out, query.get("fields").map_or("", String::as_str))?;
     Ok(Json(out))
 }

@@ -174,9 +174,11 @@ pub async fn create(
     let uploads = prepared.uploads.clone();
     let (dir, upload_list) = (state.data_dir.clone(), uploads.clone());
     let saved_id = id.clone();
-    blocking(move || files::save_uploads(&dir, meta.id, &saved_id, &upload_list, &submitted))
-        .await?
-        .map_err(ApiError::internal)?;
+    if !upload_list.is_empty() {
+        blocking(move || files::save_uploads(&dir, meta.id, &saved_id, &upload_list, &submitted))
+            .await?
+            .map_err(ApiError::internal)?;
+    }
     let hooks = state.hooks.clone();
     let (app, rule_req) = (state.app, req.clone());
     let result = state
