@@ -14,12 +14,13 @@
 //! * Anything else with a body: 400 "Unsupported Content-Type.".
 
 use axum::http::{HeaderMap, StatusCode, header};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::api::body::go_json;
-use crate::api::error::ApiError;
+use crate::api::error::{ApiError, ApiResult};
 use crate::files;
 use crate::meta::CollectionMeta;
+use crate::validate::{FieldError, FieldErrors};
 
 /// `authWithPasswordForm`.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -154,6 +155,46 @@ pub async fn request_body(
     }
 }
 
+/// The form's errors as PocketBase's 400, `Ok` when there are none.
+pub fn validated(errors: impl IntoIterator<Item = (&'static str, Option<FieldError>)>) -> ApiResult<()> {
+    let mut all = FieldErrors::new();
+    for (field, error) in errors {
+        if let Some(e) = error {
+            all.insert(field, e);
+        }
+    }
+    if all.is_empty() {
+        return Ok(());
+    }
+    let Value::Object(data) = all.to_value() else { return Ok(()) };
+    Err(ApiError::new(StatusCode::BAD_REQUEST, "An error occurred while validating the submitted data.")
+        .with_data(data))
+}
+
+/// ozzo's `Required` then `Length(min, max)` (which counts bytes).
+pub fn required_length(value: &str, min: usize, max: usize) -> Option<FieldError> {
+    if value.is_empty() {
+        return Some(FieldError::required());
+    }
+    if (min..=max).contains(&value.len()) {
+        return None;
+    }
+    let message = if min == max {
+        format!("The length must be exactly {min}.")
+    } else {
+        format!("The length must be between {min} and {max}.")
+    };
+    Some(FieldError::with_params("validation_length_out_of_range", message, json!({"max": max, "min": min})))
+}
+
+/// `Required, Length(1, 255), is.EmailFormat`.
+pub fn email_error(value: &str) -> Option<FieldError> {
+    required_length(value, 1, 255).or_else(|| {
+        (!crate::validate::is_email(value))
+            .then(|| FieldError::new("validation_is_email", "Must be a valid email address."))
+    })
+}
+
 /// Form values from `(key, value)` pairs: the first value of each exact key, then `@jsonPayload` objects
 /// (exact keys, as `json.Unmarshal` into the form).
 fn bind_pairs<'a>(
@@ -203,7 +244,7 @@ fn bind_json(names: &[&str], form: &mut [String], map: &Map<String, Value>, fold
 }
 
 /// A name as `encoding/json/v2` compares it case-insensitively: lower case, without `_` and `-`.
-fn folded(name: &str) -> String {
+pub fn folded(name: &str) -> String {
     name.chars().filter(|c| !matches!(c, '_' | '-')).flat_map(char::to_lowercase).collect()
 }
 
@@ -258,6 +299,19 @@ mod tests {
         assert_eq!((form[0].as_str(), form[1].as_str()), ("a@b.co", "pw"));
         let bad = [("@jsonPayload".to_owned(), r#"{"password":5}"#.to_owned())];
         assert!(bind_pairs(&NAMES, &mut [String::new(), String::new(), String::new()], bad.iter()).is_err());
+    }
+
+    #[test]
+    fn lengths_count_bytes_as_ozzo_does() {
+        assert_eq!(required_length("", 1, 255), Some(FieldError::required()));
+        assert!(required_length(&"é".repeat(127), 1, 255).is_none());
+        let long = required_length(&"é".repeat(128), 1, 255).unwrap();
+        assert_eq!(
+            (long.code, long.message.as_str()),
+            ("validation_length_out_of_range", "The length must be between 1 and 255.")
+        );
+        assert_eq!(email_error("nope").unwrap().code, "validation_is_email");
+        assert!(email_error("a@b.co").is_none());
     }
 
     #[test]

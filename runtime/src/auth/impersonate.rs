@@ -5,71 +5,41 @@
 
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::extract::Path;
+use axum::http::header;
 use axum::response::Response;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use super::handlers::{query_map, read_body, request_values, respond};
-use super::{Auth, authenticate, form, new_static_auth_token, settings};
-use crate::api::AppState;
+use super::call::{AuthCall, find_auth_collection};
+use super::response::respond;
+use super::{Auth, form, new_static_auth_token};
 use crate::api::body::go_json;
 use crate::api::error::{ApiError, ApiResult};
+use crate::server::CollectionApi;
+use crate::validate::FieldError;
 
 /// `POST /api/collections/{collection}/impersonate/{id}`.
-pub(super) async fn impersonate(
-    State(state): State<AppState>,
-    Path((name, id)): Path<(String, String)>,
-    RawQuery(raw): RawQuery,
-    method: Method,
-    headers: HeaderMap,
-    body: Body,
-) -> ApiResult<Response> {
-    let bytes = read_body(body).await?;
-    // PocketBase's RequireSuperuserAuth middleware
-    let Some(requester) = authenticate(&state, &headers).await else {
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "The request requires valid record authorization token."));
-    };
-    if !requester.is_superuser() {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "The authorized record is not allowed to perform this action.",
-        ));
-    }
+pub(super) async fn impersonate(Path((_, id)): Path<(String, String)>, call: AuthCall) -> ApiResult<Response> {
+    let requester = call.require_superuser().await?;
     // no rate limit middleware on this route looks the collection up first: one message for both 404s
-    let api = state
-        .app
-        .collection(&name)
-        .filter(|c| c.meta.kind == crate::meta::CollectionKind::Auth)
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Missing or invalid auth collection context."))?;
-    let record = super::load_record(&state, api.meta, &id).await?.ok_or_else(ApiError::not_found)?;
-    let duration = duration(&headers, raw.as_deref(), &bytes, api).await?;
-    if duration < 0 {
-        let error = json!({"code": "validation_min_greater_equal_than_required", "message": "Must be no less than 0.",
-                           "params": {"threshold": 0}});
-        let mut data = Map::new();
-        data.insert("duration".into(), error);
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "An error occurred while validating the submitted data.")
-            .with_data(data));
-    }
+    let api = find_auth_collection(&call.state, &call.collection)?;
+    let record = super::load_record(&call.state, api.meta, &id).await?.ok_or_else(ApiError::not_found)?;
+    let duration = duration(&call, api).await?;
+    let min = "validation_min_greater_equal_than_required";
+    let negative =
+        (duration < 0).then(|| FieldError::with_params(min, "Must be no less than 0.", json!({"threshold": 0})));
+    form::validated([("duration", negative)])?;
     let auth = Auth { collection: api.meta, record };
-    let token = new_static_auth_token(&state, &auth, Some(Duration::from_secs(duration as u64))).await?;
-    let data = form::request_body(&headers, raw.as_deref(), &bytes, api.meta).await.unwrap_or(Value::Null);
-    let query = query_map(raw.as_deref());
-    let req = request_values(&method, &query, &headers, &data, Some(&requester), "default");
-    respond(&state, api, &settings(api), auth, token, req, true, &query, None).await
+    let token = new_static_auth_token(&call.state, &auth, Some(Duration::from_secs(duration as u64))).await?;
+    let data = call.body_value(api).await.unwrap_or(Value::Null);
+    respond(&call, api, auth, token, &data, Some(&requester), None).await
 }
 
 /// The form's `duration` (an `int64`): a JSON integer or `null` (the key matched case-insensitively), or
 /// a form value Go parses as an integer. Anything else cannot be loaded.
-async fn duration(
-    headers: &HeaderMap,
-    raw_query: Option<&str>,
-    bytes: &Bytes,
-    api: &'static crate::server::CollectionApi,
-) -> ApiResult<i64> {
-    let ctype = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+async fn duration(call: &AuthCall, api: &CollectionApi) -> ApiResult<i64> {
+    let ctype = call.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let bytes = &call.body;
     if bytes.is_empty() {
         return Ok(0);
     }
@@ -80,9 +50,7 @@ async fn duration(
         };
         let mut found = None;
         for (key, value) in &map {
-            if key.chars().filter(|c| !matches!(c, '_' | '-')).flat_map(char::to_lowercase).collect::<String>()
-                != "duration"
-            {
+            if form::folded(key) != "duration" {
                 continue;
             }
             if found.is_some() {
@@ -96,7 +64,7 @@ async fn duration(
         }
         return Ok(found.unwrap_or(0));
     }
-    let ([value], _) = form::string_form(headers, raw_query, bytes, api.meta, ["duration"]).await?;
+    let ([value], _) = call.form(api, ["duration"]).await?;
     if value.is_empty() {
         return Ok(0);
     }

@@ -4,44 +4,36 @@
 //! (the record and the method). A sign-in with another method that sends that `mfaId` (query or body)
 //! within `mfa.duration` seconds completes it; the row is deleted then.
 
-use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode};
-use serde_json::Value;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
 
+use super::Auth;
+use super::call::AuthCall;
 use super::refs::{self, MFAS};
-use super::{Auth, form};
 use crate::access::Rule;
 use crate::api::AppState;
 use crate::api::error::{ApiError, ApiResult};
 use crate::filter::sql::RequestValues;
 use crate::server::{AuthSettings, CollectionApi};
 
-/// The request parts the check reads the `mfaId` from.
-pub struct Request<'a> {
-    pub query: &'a std::collections::HashMap<String, String>,
-    pub raw_query: Option<&'a str>,
-    pub headers: &'a HeaderMap,
-    pub body: &'a Bytes,
-}
-
 /// `Some(mfaId)` when the sign-in needs another factor (answer 401 with it), `None` when it may complete.
 pub async fn check(
-    state: &AppState,
+    call: &AuthCall,
     api: &'static CollectionApi,
     settings: &AuthSettings,
     auth: &Auth,
     method: &str,
     req: &RequestValues,
-    request: &Request<'_>,
 ) -> ApiResult<Option<String>> {
+    let state = &call.state;
     if !settings.mfa || !wants_mfa(state, api, settings, auth, req).await? {
         return Ok(None);
     }
-    let mut mfa_id = request.query.get("mfaId").cloned().unwrap_or_default();
+    let mut mfa_id = call.query.get("mfaId").cloned().unwrap_or_default();
     if mfa_id.is_empty() {
-        let ([id], _) = form::string_form(request.headers, request.raw_query, request.body, api.meta, ["mfaId"])
-            .await
-            .map_err(|_| bad_request("Failed to read MFA Id."))?;
+        let ([id], _) = call.form(api, ["mfaId"]).await.map_err(|_| bad_request("Failed to read MFA Id."))?;
         mfa_id = id;
     }
     if mfa_id.is_empty() {
@@ -85,7 +77,7 @@ async fn wants_mfa(
         return Ok(true);
     }
     let (meta, req, id) = (api.meta, req.clone(), auth.id().to_owned());
-    state.store.read(move |conn| super::handlers::rule_allows(conn, meta, &rule, &req, &id)).await
+    state.store.read(move |conn| super::response::rule_allows(conn, meta, &rule, &req, &id)).await
 }
 
 fn bad_request(message: &str) -> ApiError {
@@ -93,9 +85,6 @@ fn bad_request(message: &str) -> ApiError {
 }
 
 /// The 401 that asks for the second factor: `{"mfaId": …}` alone.
-pub fn required(mfa_id: String) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let mut body = serde_json::Map::new();
-    body.insert("mfaId".into(), Value::String(mfa_id));
-    (StatusCode::UNAUTHORIZED, axum::Json(Value::Object(body))).into_response()
+pub fn required(mfa_id: String) -> Response {
+    (StatusCode::UNAUTHORIZED, Json(json!({ "mfaId": mfa_id }))).into_response()
 }

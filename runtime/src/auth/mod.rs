@@ -22,6 +22,7 @@
 //! Not done (yet): OAuth2 sign-in (auth-methods reports `oauth2.enabled` but never a provider), the
 //! superuser IP allow-list, and XML request bodies (read as empty).
 
+pub(crate) mod call;
 mod flows;
 mod form;
 pub(crate) mod handlers;
@@ -32,6 +33,7 @@ mod mfa;
 mod origins;
 mod otp;
 mod refs;
+mod response;
 pub mod secrets;
 mod superuser;
 
@@ -39,8 +41,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use axum::Router;
+use axum::handler::Handler;
 use axum::http::{HeaderMap, header};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use rusqlite::{Connection, OptionalExtension};
 use serde_json::{Map, Value};
 
@@ -277,14 +280,25 @@ pub(crate) fn load_stored(
     meta: &CollectionMeta,
     id: &str,
 ) -> rusqlite::Result<Option<Map<String, Value>>> {
+    find_one(conn, meta, "id", id, false, |row| record::stored(meta, row))
+}
+
+/// The record whose `field` is `value` (case-insensitively with `nocase`), as `read` makes it of its row.
+pub(crate) fn find_one<T>(
+    conn: &Connection,
+    meta: &CollectionMeta,
+    field: &str,
+    value: &str,
+    nocase: bool,
+    read: impl FnOnce(&rusqlite::Row) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Option<T>> {
     let sql = format!(
-        "SELECT {} FROM `{}` AS `{}` WHERE `{}`.`id` = ?1 LIMIT 1",
+        "SELECT {} FROM `{t}` AS `{t}` WHERE `{t}`.`{field}` = ?1{} LIMIT 1",
         record::select_list(meta, meta.name),
-        meta.name,
-        meta.name,
-        meta.name
+        if nocase { " COLLATE NOCASE" } else { "" },
+        t = meta.name
     );
-    conn.prepare_cached(&sql)?.query_row([id], |row| record::stored(meta, row)).optional()
+    conn.prepare_cached(&sql)?.query_row([value], read).optional()
 }
 
 /// A record as stored, by id, off the async threads.
@@ -350,55 +364,24 @@ async fn delete_refs(state: &AppState, meta: &CollectionMeta<'_>, id: &str, name
 /// `POST /api/files/token`, with PocketBase's answers to other methods.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route(
-            "/api/collections/{collection}/auth-with-password",
-            post(handlers::auth_with_password).get(handlers::file_not_found).fallback(handlers::not_found),
-        )
-        .route(
-            "/api/collections/{collection}/auth-refresh",
-            post(handlers::auth_refresh).get(handlers::file_not_found).fallback(handlers::not_found),
-        )
+        .route("/api/collections/{collection}/auth-with-password", post_only(handlers::auth_with_password))
+        .route("/api/collections/{collection}/auth-refresh", post_only(handlers::auth_refresh))
         .route("/api/collections/{collection}/auth-methods", get(handlers::auth_methods).fallback(handlers::not_found))
-        .route(
-            "/api/collections/{collection}/request-verification",
-            post(flows::request_verification).get(handlers::file_not_found).fallback(handlers::not_found),
-        )
-        .route(
-            "/api/collections/{collection}/confirm-verification",
-            post(flows::confirm_verification).get(handlers::file_not_found).fallback(handlers::not_found),
-        )
-        .route(
-            "/api/collections/{collection}/request-password-reset",
-            post(flows::request_password_reset).get(handlers::file_not_found).fallback(handlers::not_found),
-        )
-        .route(
-            "/api/collections/{collection}/confirm-password-reset",
-            post(flows::confirm_password_reset).get(handlers::file_not_found).fallback(handlers::not_found),
-        )
-        .route(
-            "/api/collections/{collection}/request-email-change",
-            post(flows::request_email_change).get(handlers::file_not_found).fallback(handlers::not_found),
-        )
-        .route(
-            "/api/collections/{collection}/confirm-email-change",
-            post(flows::confirm_email_change).get(handlers::file_not_found).fallback(handlers::not_found),
-        )
-        .route(
-            "/api/collections/{collection}/request-otp",
-            post(otp::request_otp).get(handlers::file_not_found).fallback(handlers::not_found),
-        )
-        .route(
-            "/api/collections/{collection}/auth-with-otp",
-            post(otp::auth_with_otp).get(handlers::file_not_found).fallback(handlers::not_found),
-        )
-        .route(
-            "/api/collections/{collection}/impersonate/{id}",
-            post(impersonate::impersonate).get(handlers::file_not_found).fallback(handlers::not_found),
-        )
-        .route(
-            "/api/files/token",
-            post(handlers::file_token).get(handlers::file_not_found).fallback(handlers::not_found),
-        )
+        .route("/api/collections/{collection}/request-verification", post_only(flows::request_verification))
+        .route("/api/collections/{collection}/confirm-verification", post_only(flows::confirm_verification))
+        .route("/api/collections/{collection}/request-password-reset", post_only(flows::request_password_reset))
+        .route("/api/collections/{collection}/confirm-password-reset", post_only(flows::confirm_password_reset))
+        .route("/api/collections/{collection}/request-email-change", post_only(flows::request_email_change))
+        .route("/api/collections/{collection}/confirm-email-change", post_only(flows::confirm_email_change))
+        .route("/api/collections/{collection}/request-otp", post_only(otp::request_otp))
+        .route("/api/collections/{collection}/auth-with-otp", post_only(otp::auth_with_otp))
+        .route("/api/collections/{collection}/impersonate/{id}", post_only(impersonate::impersonate))
+        .route("/api/files/token", post_only(handlers::file_token))
+}
+
+/// A POST route: a `GET` reaches PocketBase's static file fallback, other methods its router 404.
+fn post_only<H: Handler<T, AppState>, T: 'static>(handler: H) -> MethodRouter<AppState> {
+    post(handler).get(handlers::file_not_found).fallback(handlers::not_found)
 }
 
 #[cfg(test)]

@@ -16,21 +16,20 @@ use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Json;
-use axum::body::Body;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{Extensions, HeaderMap, Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::flows::{email_error, find_by_email, random_password, required_length, validated};
-use super::handlers::{SignIn, auth_collection, query_map, read_body, request_values, respond};
-use super::origins::Client;
+use super::call::AuthCall;
+use super::flows::{find_by_email, random_password, requested_email, set_password};
+use super::form::{required_length, validated};
 use super::refs::{self, OTPS};
-use super::{Auth, form, mails, new_auth_token, settings};
+use super::response::sign_in;
+use super::{Auth, mails, settings};
 use crate::api::AppState;
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::write::save_changes;
-use crate::server::CollectionApi;
+use crate::server::{AuthSettings, CollectionApi};
 
 /// The bcrypt cost of the `_otps` password field.
 const OTP_COST: u32 = 8;
@@ -40,10 +39,6 @@ const MAX_RECENT: usize = 9;
 const ATTEMPTS: u32 = 5;
 const ATTEMPT_WINDOW: Duration = Duration::from_secs(180);
 
-fn not_enabled() -> ApiError {
-    ApiError::new(StatusCode::FORBIDDEN, "The collection is not configured to allow OTP authentication.")
-}
-
 fn invalid() -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "Invalid or expired OTP.")
 }
@@ -52,22 +47,17 @@ fn otp_id(id: &str) -> Response {
     Json(json!({ "otpId": id })).into_response()
 }
 
+/// The collection of an OTP endpoint, refused while OTP is off.
+fn otp_collection(call: &AuthCall) -> ApiResult<(&'static CollectionApi, AuthSettings)> {
+    let off = "The collection is not configured to allow OTP authentication.";
+    call.enabled_collection(|s| s.otp, StatusCode::FORBIDDEN, off)
+}
+
 /// `POST /api/collections/{collection}/request-otp`.
-pub(super) async fn request_otp(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-    RawQuery(raw): RawQuery,
-    headers: HeaderMap,
-    body: Body,
-) -> ApiResult<Response> {
-    let bytes = read_body(body).await?;
-    let api = auth_collection(&state, &name)?;
-    let settings = settings(api);
-    if !settings.otp {
-        return Err(not_enabled());
-    }
-    let ([email], _) = form::string_form(&headers, raw.as_deref(), &bytes, api.meta, ["email"]).await?;
-    validated([("email", email_error(&email))])?;
+pub(super) async fn request_otp(call: AuthCall) -> ApiResult<Response> {
+    let (api, settings) = otp_collection(&call)?;
+    let email = requested_email(&call, api).await?;
+    let state = call.state;
     let Some(auth) = find_by_email(&state, api, &email).await? else {
         tracing::debug!("missing or invalid {} OTP auth record with email {email}", api.meta.name);
         return Ok(otp_id(&refs::new_id()));
@@ -127,33 +117,18 @@ async fn send(state: &AppState, api: &'static CollectionApi, auth: &Auth, id: &s
 }
 
 /// `POST /api/collections/{collection}/auth-with-otp`.
-#[allow(clippy::too_many_arguments)]
-pub(super) async fn auth_with_otp(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-    RawQuery(raw): RawQuery,
-    method: Method,
-    headers: HeaderMap,
-    extensions: Extensions,
-    body: Body,
-) -> ApiResult<Response> {
-    let bytes = read_body(body).await?;
-    let api = auth_collection(&state, &name)?;
-    let settings = settings(api);
-    if !settings.otp {
-        return Err(not_enabled());
-    }
-    let ([otp_id, password], data) =
-        form::string_form(&headers, raw.as_deref(), &bytes, api.meta, ["otpId", "password"]).await?;
+pub(super) async fn auth_with_otp(call: AuthCall) -> ApiResult<Response> {
+    let (api, settings) = otp_collection(&call)?;
+    let state = &call.state;
+    let ([otp_id, password], data) = call.form(api, ["otpId", "password"]).await?;
     validated([("otpId", required_length(&otp_id, 1, 255)), ("password", required_length(&password, 1, 71))])?;
 
-    let otp = refs::by_id(&state, OTPS, &otp_id)
+    let otp = refs::by_id(state, OTPS, &otp_id)
         .await?
         .filter(|o| refs::text(o, "collectionRef") == api.meta.id && !refs::expired(o, settings.otp_duration))
         .ok_or_else(invalid)?;
-    let record = super::load_record(&state, api.meta, refs::text(&otp, "recordRef")).await?.ok_or_else(invalid)?;
-    let client = Client::of(&extensions, &headers);
-    if !attempt_allowed(&format!("@pb_otp_{}", text(&record, "id")), &client.ip) {
+    let record = super::load_record(state, api.meta, refs::text(&otp, "recordRef")).await?.ok_or_else(invalid)?;
+    if !attempt_allowed(&format!("@pb_otp_{}", text(&record, "id")), &call.client().ip) {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many attempts, please try again later with a new OTP.",
@@ -167,7 +142,7 @@ pub(super) async fn auth_with_otp(
         return Err(invalid());
     }
 
-    if let Err(e) = refs::delete(&state, OTPS, vec![otp_id.clone()]).await {
+    if let Err(e) = refs::delete(state, OTPS, vec![otp_id.clone()]).await {
         tracing::error!("Failed to delete used OTP {otp_id}: {}", e.message);
     }
     let sent_to = refs::text(&otp, "sentTo");
@@ -179,13 +154,11 @@ pub(super) async fn auth_with_otp(
         let mut changes = Map::new();
         changes.insert("verified".into(), Value::Bool(true));
         if !settings.mfa {
-            let password = random_password();
-            changes.insert("password".into(), password.clone().into());
-            changes.insert("passwordConfirm".into(), password.into());
+            set_password(&mut changes, random_password());
         }
-        match save_changes(&state, api.meta, auth.id(), changes, "Failed to save the record.").await {
+        match save_changes(state, api.meta, auth.id(), changes, "Failed to save the record.").await {
             Ok(()) => {
-                if let Some(record) = super::load_record(&state, api.meta, auth.id()).await? {
+                if let Some(record) = super::load_record(state, api.meta, auth.id()).await? {
                     auth.record = record;
                 }
             }
@@ -195,13 +168,7 @@ pub(super) async fn auth_with_otp(
         }
     }
 
-    let token = new_auth_token(&state, &auth).await?;
-    let requester = super::authenticate(&state, &headers).await;
-    let query = query_map(raw.as_deref());
-    let req = request_values(&method, &query, &headers, &data, requester.as_ref(), "otp");
-    let requester_superuser = requester.as_ref().is_some_and(Auth::is_superuser);
-    let sign_in = SignIn { method: "otp", client, raw_query: raw.as_deref(), headers: &headers, body: &bytes };
-    respond(&state, api, &settings, auth, token, req, requester_superuser, &query, Some(sign_in)).await
+    sign_in(&call, api, auth, "otp", &data).await
 }
 
 fn text<'a>(record: &'a Map<String, Value>, field: &str) -> &'a str {

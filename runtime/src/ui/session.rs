@@ -2,10 +2,9 @@
 //! SameSite=Strict cookie scoped to `/ui`, and sends it as the `Authorization` of every REST call it makes
 //! for the user, so the token is checked exactly as the API checks it.
 
-use axum::body::Body;
-use axum::extract::{FromRequestParts, Path, RawQuery, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use datastar::axum::ReadSignals;
 use serde::Deserialize;
@@ -16,6 +15,7 @@ use super::rest::Rest;
 use super::sse;
 use crate::api::AppState;
 use crate::auth::Auth;
+use crate::auth::call::AuthCall;
 
 const COOKIE: &str = "pbgen_ui_token";
 
@@ -107,16 +107,8 @@ pub async fn sign_in(
         headers.insert(header::USER_AGENT, agent.clone());
     }
     let body = serde_json::json!({ "identity": login.identity, "password": login.password }).to_string();
-    let result = crate::auth::handlers::auth_with_password(
-        State(state.clone()),
-        Path(login.collection.clone()),
-        RawQuery(None),
-        Method::POST,
-        headers,
-        extensions,
-        Body::from(body),
-    )
-    .await;
+    let call = AuthCall::post(state.clone(), login.collection.clone(), headers, extensions, body.into());
+    let result = crate::auth::handlers::auth_with_password(call).await;
     let token = match result {
         Ok(response) => {
             let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap_or_default();
