@@ -94,72 +94,65 @@ pub(super) fn escape_html(s: &str) -> String {
     out
 }
 
-const VERIFICATION: EmailTemplate = EmailTemplate {
-    subject: "Verify your {APP_NAME} email",
-    body: r#"<p>Hello,</p>
-<p>Thank you for joining us at {APP_NAME}.</p>
-<p>Click on the button below to verify your email address.</p>
-<p>
-  <a class="btn" href="{APP_URL}/_/#/auth/confirm-verification/{TOKEN}" target="_blank" rel="noopener">Verify</a>
-</p>
-<p><i>If you didn't recently register, please ignore this email.</i></p>
-<p>
-  Thanks,<br/>
-  {APP_NAME} team
-</p>"#,
-};
+/// A default template as PocketBase words it: its greeting, the `lines` (one per line), its signature.
+/// The auth_flows and auth_otp_mfa_pocketbase tests compare the mails with PocketBase's byte for byte.
+macro_rules! template {
+    ($subject:literal, $($lines:expr),+ $(,)?) => {
+        EmailTemplate {
+            subject: $subject,
+            body: concat!("<p>Hello,</p>\n", $($lines, "\n",)+ "<p>\n  Thanks,<br/>\n  {APP_NAME} team\n</p>"),
+        }
+    };
+}
 
-const RESET_PASSWORD: EmailTemplate = EmailTemplate {
-    subject: "Reset your {APP_NAME} password",
-    body: r#"<p>Hello,</p>
-<p>Click on the button below to reset your password.</p>
-<p>
-  <a class="btn" href="{APP_URL}/_/#/auth/confirm-password-reset/{TOKEN}" target="_blank" rel="noopener">Reset password</a>
-</p>
-<p><i>If you didn't ask to reset your password, please ignore this email.</i></p>
-<p>
-  Thanks,<br/>
-  {APP_NAME} team
-</p>"#,
-};
+/// The button of a mail with a token: a link to the Dashboard's page `path` for it.
+macro_rules! button {
+    ($path:literal, $label:literal) => {
+        concat!(
+            "<p>\n  <a class=\"btn\" href=\"{APP_URL}/_/#/auth/",
+            $path,
+            "/{TOKEN}\" target=\"_blank\" rel=\"noopener\">",
+            $label,
+            "</a>\n</p>"
+        )
+    };
+}
 
-const CONFIRM_EMAIL_CHANGE: EmailTemplate = EmailTemplate {
-    subject: "Confirm your {APP_NAME} new email address",
-    body: r#"<p>Hello,</p>
-<p>Click on the button below to confirm your new email address.</p>
-<p>
-  <a class="btn" href="{APP_URL}/_/#/auth/confirm-email-change/{TOKEN}" target="_blank" rel="noopener">Confirm new email</a>
-</p>
-<p><i>If you didn't ask to change your email address, please ignore this email.</i></p>
-<p>
-  Thanks,<br/>
-  {APP_NAME} team
-</p>"#,
-};
+const VERIFICATION: EmailTemplate = template!(
+    "Verify your {APP_NAME} email",
+    "<p>Thank you for joining us at {APP_NAME}.</p>",
+    "<p>Click on the button below to verify your email address.</p>",
+    button!("confirm-verification", "Verify"),
+    "<p><i>If you didn't recently register, please ignore this email.</i></p>",
+);
 
-const OTP: EmailTemplate = EmailTemplate {
-    subject: "OTP for {APP_NAME}",
-    body: r#"<p>Hello,</p>
-<p>Your one-time password is: <strong>{OTP}</strong></p>
-<p><i>If you didn't ask for the one-time password, you can ignore this email.</i></p>
-<p>
-  Thanks,<br/>
-  {APP_NAME} team
-</p>"#,
-};
+const RESET_PASSWORD: EmailTemplate = template!(
+    "Reset your {APP_NAME} password",
+    "<p>Click on the button below to reset your password.</p>",
+    button!("confirm-password-reset", "Reset password"),
+    "<p><i>If you didn't ask to reset your password, please ignore this email.</i></p>",
+);
 
-const AUTH_ALERT: EmailTemplate = EmailTemplate {
-    subject: "Login from a new location",
-    body: r#"<p>Hello,</p>
-<p>We noticed a login to your {APP_NAME} account from a new location:</p>
-<p><em>{ALERT_INFO}</em></p>
-<p><strong>If this wasn't you, you should immediately change your {APP_NAME} account password to revoke access from all other locations.</strong></p>
-<p>If this was you, you may disregard this email.</p>
-<p>
-  Thanks,<br/>
-  {APP_NAME} team
-</p>"#,
-};
+const CONFIRM_EMAIL_CHANGE: EmailTemplate = template!(
+    "Confirm your {APP_NAME} new email address",
+    "<p>Click on the button below to confirm your new email address.</p>",
+    button!("confirm-email-change", "Confirm new email"),
+    "<p><i>If you didn't ask to change your email address, please ignore this email.</i></p>",
+);
+
+const OTP: EmailTemplate = template!(
+    "OTP for {APP_NAME}",
+    "<p>Your one-time password is: <strong>{OTP}</strong></p>",
+    "<p><i>If you didn't ask for the one-time password, you can ignore this email.</i></p>",
+);
+
+const AUTH_ALERT: EmailTemplate = template!(
+    "Login from a new location",
+    "<p>We noticed a login to your {APP_NAME} account from a new location:</p>",
+    "<p><em>{ALERT_INFO}</em></p>",
+    "<p><strong>If this wasn't you, you should immediately change your {APP_NAME} account password to revoke access from all other locations.</strong></p>",
+    "<p>If this was you, you may disregard this email.</p>",
+);
 
 /// Where the body goes in [`LAYOUT`].
 const CONTENT: &str = "{{template \"content\" .}}";
