@@ -33,6 +33,10 @@ use crate::validate::FieldError;
 /// How long PocketBase waits before it sends a record another mail of the same kind.
 const RESEND_LIMIT: Duration = Duration::from_secs(120);
 
+/// PocketBase's refusals of the verification and email change flows for `_superusers`.
+const ALL_VERIFIED: &str = "All superusers are verified by default.";
+const CHANGE_DIRECTLY: &str = "All superusers can change their emails directly.";
+
 fn bad_request(message: &str) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, message)
 }
@@ -49,14 +53,6 @@ fn claim_string(claims: &Map<String, Value>, name: &str) -> String {
         Some(Value::Number(n)) => n.as_f64().map(crate::validate::gofmt::format_float_f).unwrap_or_default(),
         _ => String::new(),
     }
-}
-
-fn email_of(auth: &Auth) -> &str {
-    auth.record.get("email").and_then(Value::as_str).unwrap_or_default()
-}
-
-fn is_verified(auth: &Auth) -> bool {
-    auth.record.get("verified") == Some(&Value::Bool(true))
 }
 
 /// `FindAuthRecordByEmail`: an exact match, case-insensitive when the email's unique index is `NOCASE`.
@@ -87,7 +83,7 @@ pub(super) async fn requested_email(call: &AuthCall, api: &CollectionApi) -> Api
 async fn send_mail(state: &AppState, auth: &Auth, kind: TokenKind, to: &str) -> Result<(), String> {
     let api = state.app.collection(auth.collection.id).ok_or("the collection is gone")?;
     let mut claims = Map::new();
-    claims.insert("email".into(), email_of(auth).into());
+    claims.insert("email".into(), auth.email().into());
     let template = match kind {
         TokenKind::Verification => mails::Kind::Verification,
         TokenKind::PasswordReset => mails::Kind::ResetPassword,
@@ -109,9 +105,6 @@ fn password_reset_key(auth: &Auth) -> String {
     format!("@limitPasswordResetEmail_{}{}", auth.collection.id, auth.id())
 }
 
-const ALL_VERIFIED: &str = "All superusers are verified by default.";
-const CHANGE_DIRECTLY: &str = "All superusers can change their emails directly.";
-
 /// `POST /api/collections/{collection}/request-verification` `{email}`.
 pub(super) async fn request_verification(call: AuthCall) -> ApiResult<Response> {
     let api = call.users_collection(ALL_VERIFIED)?;
@@ -119,11 +112,11 @@ pub(super) async fn request_verification(call: AuthCall) -> ApiResult<Response> 
     let state = call.state;
     let Some(auth) = find_by_email(&state, api, &email).await? else { return Ok(no_content()) };
     let key = verification_key(&auth);
-    if is_verified(&auth) || state.mail.is_limited(&key) {
+    if auth.is_verified() || state.mail.is_limited(&key) {
         return Ok(no_content());
     }
     tokio::spawn(async move {
-        let to = email_of(&auth).to_owned();
+        let to = auth.email().to_owned();
         if let Err(e) = send_mail(&state, &auth, TokenKind::Verification, &to).await {
             tracing::error!("Failed to send verification email: {e}");
         }
@@ -145,7 +138,7 @@ pub(super) async fn confirm_verification(call: AuthCall) -> ApiResult<Response> 
     } else {
         match token_record(state, api, &token, TokenKind::Verification).await {
             Err(e) => Some(e),
-            Ok(auth) if email_of(&auth) != email_claim => Some(FieldError::new(
+            Ok(auth) if auth.email() != email_claim => Some(FieldError::new(
                 "validation_token_email_mismatch",
                 "The record email doesn't match with the requested token claims.",
             )),
@@ -156,7 +149,7 @@ pub(super) async fn confirm_verification(call: AuthCall) -> ApiResult<Response> 
     let auth = find_auth_record_by_token(state, &token, TokenKind::Verification)
         .await
         .ok_or_else(|| bad_request("Invalid or expired verification token."))?;
-    if !is_verified(&auth) {
+    if !auth.is_verified() {
         let mut changes = Map::new();
         changes.insert("verified".into(), Value::Bool(true));
         // as PocketBase: a collection without password sign-in gets a random password, so that an account
@@ -206,7 +199,7 @@ pub(super) async fn request_password_reset(call: AuthCall) -> ApiResult<Response
         return Ok(no_content());
     }
     tokio::spawn(async move {
-        let to = email_of(&auth).to_owned();
+        let to = auth.email().to_owned();
         match send_mail(&state, &auth, TokenKind::PasswordReset, &to).await {
             Ok(()) => state.mail.limit(key, RESEND_LIMIT),
             Err(e) => tracing::error!("Failed to send password reset email: {e}"),
@@ -252,7 +245,7 @@ pub(super) async fn confirm_password_reset(call: AuthCall) -> ApiResult<Response
     let mut changes = Map::new();
     set_password(&mut changes, password);
     // the mail reached the record's current address: that verifies it
-    if !is_verified(&auth) && email_of(&auth) == claim_string(&jwt::claims_unchecked(&token), "email") {
+    if !auth.is_verified() && auth.email() == claim_string(&jwt::claims_unchecked(&token), "email") {
         changes.insert("verified".into(), Value::Bool(true));
     }
     save_changes(state, api.meta, auth.id(), changes, "Failed to set new password.").await?;
@@ -267,9 +260,7 @@ pub(super) async fn request_email_change(call: AuthCall) -> ApiResult<Response> 
     let ([new_email], _) = call.form(api, ["newEmail"]).await?;
     let error = match email_error(&new_email) {
         Some(e) => Some(e),
-        None if new_email == email_of(&auth) => {
-            Some(FieldError::new("validation_not_in_invalid", "Must not be in list."))
-        }
+        None if new_email == auth.email() => Some(FieldError::new("validation_not_in_invalid", "Must not be in list.")),
         None => match find_by_email(&call.state, api, &new_email).await? {
             Some(other) if other.id() != auth.id() => {
                 Some(FieldError::new("validation_invalid_new_email", "Invalid new email address."))

@@ -87,6 +87,14 @@ impl Auth {
         self.record.get("id").and_then(Value::as_str).unwrap_or_default()
     }
 
+    pub fn email(&self) -> &str {
+        self.record.get("email").and_then(Value::as_str).unwrap_or_default()
+    }
+
+    pub fn is_verified(&self) -> bool {
+        self.record.get("verified") == Some(&Value::Bool(true))
+    }
+
     /// The record's `tokenKey` (changing it revokes every token of the record).
     pub fn token_key(&self) -> &str {
         self.record.get("tokenKey").and_then(Value::as_str).unwrap_or_default()

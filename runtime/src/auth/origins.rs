@@ -80,7 +80,7 @@ async fn record(state: &AppState, settings: &AuthSettings, auth: &Auth, client: 
     let info = format!("{} - {} {}", refs::now(), client.ip, String::from_utf8_lossy(&client.short_user_agent()));
     let origins = refs::by_record(state, AUTH_ORIGINS, auth.collection.id, auth.id()).await.map_err(|e| e.message)?;
     let current = origins.iter().find(|o| refs::text(o, "fingerprint") == fingerprint);
-    let email = auth.record.get("email").and_then(|v| v.as_str()).unwrap_or_default();
+    let email = auth.email();
     if !origins.is_empty() && current.is_none() && !email.is_empty() {
         let template = mails::Kind::AuthAlert.template(settings);
         let message =

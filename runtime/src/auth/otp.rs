@@ -93,7 +93,7 @@ fn digits(length: usize) -> String {
 
 /// The OTP mail, then `sentTo`; a mail that cannot be sent deletes the OTP.
 async fn send(state: &AppState, api: &'static CollectionApi, auth: &Auth, id: &str, code: &str) {
-    let to = auth.record.get("email").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let to = auth.email().to_owned();
     let template = mails::Kind::Otp.template(&settings(api));
     let message =
         mails::message_with(&state.mail, template, auth, &[("{OTP_ID}", id.to_owned()), ("{OTP}", code.into())], &to);
@@ -128,7 +128,7 @@ pub(super) async fn auth_with_otp(call: AuthCall) -> ApiResult<Response> {
         .filter(|o| refs::text(o, "collectionRef") == api.meta.id && !refs::expired(o, settings.otp_duration))
         .ok_or_else(invalid)?;
     let record = super::load_record(state, api.meta, refs::text(&otp, "recordRef")).await?.ok_or_else(invalid)?;
-    if !attempt_allowed(&format!("@pb_otp_{}", text(&record, "id")), &call.client().ip) {
+    if !attempt_allowed(&format!("@pb_otp_{}", refs::text(&record, "id")), &call.client().ip) {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many attempts, please try again later with a new OTP.",
@@ -147,10 +147,7 @@ pub(super) async fn auth_with_otp(call: AuthCall) -> ApiResult<Response> {
     }
     let sent_to = refs::text(&otp, "sentTo");
     let mut auth = Auth { collection: api.meta, record };
-    if auth.record.get("verified") != Some(&Value::Bool(true))
-        && !sent_to.is_empty()
-        && text(&auth.record, "email") == sent_to
-    {
+    if !auth.is_verified() && !sent_to.is_empty() && auth.email() == sent_to {
         let mut changes = Map::new();
         changes.insert("verified".into(), Value::Bool(true));
         if !settings.mfa {
@@ -169,10 +166,6 @@ pub(super) async fn auth_with_otp(call: AuthCall) -> ApiResult<Response> {
     }
 
     sign_in(&call, api, auth, "otp", &data).await
-}
-
-fn text<'a>(record: &'a Map<String, Value>, field: &str) -> &'a str {
-    record.get(field).and_then(Value::as_str).unwrap_or_default()
 }
 
 /// One more OTP attempt for `key` from `ip`: allowed while under [`ATTEMPTS`] in the current window.
