@@ -1,5 +1,5 @@
-//! The auth endpoints (PocketBase's `apis/record_auth_*.go` and `apis/file.go`'s file token), their order of
-//! checks and their answers.
+//! The password sign-in, refresh and auth-methods endpoints (PocketBase's `apis/record_auth_*.go`) and the
+//! file token (`apis/file.go`), with their own checks in PocketBase's order.
 
 use std::sync::LazyLock;
 use std::time::SystemTime;

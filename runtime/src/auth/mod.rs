@@ -11,7 +11,9 @@
 //!   it, else our own `_pbgen_secrets` table). Lifetimes come from the collection's
 //!   [`AuthSettings`](crate::server::AuthSettings) (the schema), PocketBase's defaults without them.
 //! * [`routes`]: `POST /api/collections/{c}/auth-with-password`, `POST /api/collections/{c}/auth-refresh`,
-//!   `GET /api/collections/{c}/auth-methods`, and `POST /api/files/token`.
+//!   `GET /api/collections/{c}/auth-methods`, and `POST /api/files/token` (in `handlers`). Every POST
+//!   endpoint takes an `AuthCall` (`call`: the request, its body read first, and PocketBase's middleware
+//!   checks); whatever hands out an auth token answers through `response`.
 //! * The mail flows ([`flows`], mails in [`mails`]): request/confirm verification, password reset and email
 //!   change.
 //! * One-time passwords ([`otp`]: `request-otp`, `auth-with-otp`), multi-factor authentication ([`mfa`]),
