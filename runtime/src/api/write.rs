@@ -212,7 +212,10 @@ pub async fn create(
             return Err(e);
         }
     };
-    state.events.publish([RecordEvent { action: Action::Create, collection: meta, record: stored.clone() }]);
+    state
+        .events
+        .publish_delivered([RecordEvent { action: Action::Create, collection: meta, record: stored.clone() }])
+        .await;
     state.hooks.after_create(meta.name, &stored);
     respond(&state, meta, record, &query, req, who.viewer).await
 }
@@ -279,7 +282,10 @@ pub async fn update(
             tracing::warn!("failed to delete replaced files of {}/{record_id}: {e}", meta.name);
         }
     }
-    state.events.publish([RecordEvent { action: Action::Update, collection: meta, record: stored_values.clone() }]);
+    state
+        .events
+        .publish_delivered([RecordEvent { action: Action::Update, collection: meta, record: stored_values.clone() }])
+        .await;
     crate::auth::record_updated(&state, meta, &before, &stored_values).await;
     state.hooks.after_update(meta.name, &stored_values);
     respond(&state, meta, record, &query, req, who.viewer).await
@@ -329,7 +335,7 @@ pub async fn delete(
     })
     .await;
     crate::auth::records_deleted(&state, &changes).await;
-    state.events.publish(changes);
+    state.events.publish_delivered(changes).await;
     state.hooks.after_delete(meta.name, &deleted);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -398,7 +404,10 @@ pub(crate) async fn save_changes(
         })
         .await?;
     let (values, before) = values;
-    state.events.publish([RecordEvent { action: Action::Update, collection: meta, record: values.clone() }]);
+    state
+        .events
+        .publish_delivered([RecordEvent { action: Action::Update, collection: meta, record: values.clone() }])
+        .await;
     crate::auth::record_updated(state, meta, &before, &values).await;
     state.hooks.after_update(meta.name, &values);
     Ok(())

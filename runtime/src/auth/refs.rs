@@ -113,7 +113,10 @@ pub async fn insert(state: &AppState, name: &str, values: &[(&str, String)]) -> 
             Ok(())
         })
         .await?;
-    state.events.publish([RecordEvent { action: Action::Create, collection: meta, record: row.clone() }]);
+    state
+        .events
+        .publish_delivered([RecordEvent { action: Action::Create, collection: meta, record: row.clone() }])
+        .await;
     Ok(row)
 }
 
@@ -136,7 +139,7 @@ pub async fn update(state: &AppState, name: &str, id: &str, values: &[(&str, Str
         })
         .await?;
     let Some(row) = row else { return Ok(false) };
-    state.events.publish([RecordEvent { action: Action::Update, collection: meta, record: row }]);
+    state.events.publish_delivered([RecordEvent { action: Action::Update, collection: meta, record: row }]).await;
     Ok(true)
 }
 
@@ -159,11 +162,14 @@ pub async fn delete(state: &AppState, name: &str, ids: Vec<String>) -> ApiResult
             Ok(deleted)
         })
         .await?;
-    state.events.publish(deleted.into_iter().map(|record| RecordEvent {
-        action: Action::Delete,
-        collection: meta,
-        record,
-    }));
+    state
+        .events
+        .publish_delivered(deleted.into_iter().map(|record| RecordEvent {
+            action: Action::Delete,
+            collection: meta,
+            record,
+        }))
+        .await;
     Ok(())
 }
 

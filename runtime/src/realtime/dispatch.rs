@@ -40,7 +40,7 @@ pub fn ensure_running(hub: &Arc<Hub>, state: &AppState) {
         return;
     }
     let (count, events) = state.events.subscribe_counted();
-    hub.dispatched(count);
+    state.events.delivered(count);
     *slot = Some(tokio::spawn(run(Arc::downgrade(hub), state.clone(), count, events)));
 }
 
@@ -58,17 +58,18 @@ async fn run(hub: Weak<Hub>, state: AppState, mut count: u64, mut events: Receiv
                 count += missed;
                 None
             }
-            Err(RecvError::Closed) => return,
+            Err(RecvError::Closed) => break,
         };
-        let Some(hub) = hub.upgrade() else { return };
+        let Some(hub) = hub.upgrade() else { break };
         if let Some(event) = event {
             if !hub.is_empty() {
                 dispatch(&hub, &state, event).await;
             }
             count += 1;
         }
-        hub.dispatched(count);
+        state.events.delivered(count);
     }
+    state.events.delivery_stopped();
 }
 
 /// Who a client is, as far as the data of a subscription goes.

@@ -6,9 +6,8 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Duration;
 
 use axum::body::Bytes;
 use tokio::sync::{Notify, mpsc};
@@ -92,37 +91,9 @@ impl Client {
 pub struct Hub {
     clients: RwLock<HashMap<Arc<str>, Arc<Client>>>,
     pub(super) dispatcher: Mutex<Option<tokio::task::JoinHandle<()>>>,
-    /// How many of the published changes ([`crate::events::Events::published`]) have been delivered.
-    dispatched: AtomicU64,
-    progress: Notify,
 }
 
-/// How long a subscription request waits for the delivery of earlier changes at most.
-const CATCH_UP: Duration = Duration::from_secs(10);
-
 impl Hub {
-    /// Changes up to number `n` are delivered.
-    pub(super) fn dispatched(&self, n: u64) {
-        self.dispatched.fetch_max(n, Ordering::AcqRel);
-        self.progress.notify_waiters();
-    }
-
-    /// Waits until changes up to number `n` are delivered: a subscription change then applies to every
-    /// change committed after it and none before, as in PocketBase, which delivers inside the write.
-    pub async fn caught_up(&self, n: u64) {
-        let deadline = tokio::time::Instant::now() + CATCH_UP;
-        loop {
-            let notified = self.progress.notified();
-            if self.dispatched.load(Ordering::Acquire) >= n {
-                return;
-            }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                tracing::warn!("realtime delivery is more than {CATCH_UP:?} behind");
-                return;
-            }
-        }
-    }
-
     /// A new client with PocketBase's id (40 random letters and digits), and the receiving end of its outbox.
     pub fn register(&self, ip: Option<IpAddr>) -> (Arc<Client>, mpsc::UnboundedReceiver<Message>) {
         const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";

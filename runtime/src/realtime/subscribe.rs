@@ -46,7 +46,7 @@ pub async fn subscribe(
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "Invalid realtime client."));
     }
     let auth = crate::auth::authenticate(&state, &headers).await;
-    hub.caught_up(state.events.published()).await;
+    state.events.caught_up(state.events.published()).await;
     let mut client_state = client.state();
     // Only a guest connection may take on an identity; any other change of auth is refused.
     let identity = |a: &crate::auth::Auth| (a.collection.id, a.id().to_owned());
