@@ -42,15 +42,7 @@ impl Rest {
     /// `GET /api/collections/{collection}/records?{query}`.
     pub async fn list(&self, collection: &str, query: &[(&str, &str)]) -> ApiResult<Value> {
         let raw = Some(super::html::query(query));
-        let out = records::list(
-            State(self.state.clone()),
-            Path(collection.to_owned()),
-            RawQuery(raw),
-            Method::GET,
-            self.headers(None),
-        )
-        .await?;
-        Ok(out.0)
+        records::list_value(&self.state, collection, raw, &Method::GET, &self.headers(None)).await
     }
 
     /// `GET /api/collections/{collection}/records/{id}?{query}`.
