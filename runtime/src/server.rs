@@ -240,7 +240,20 @@ impl Server {
         let store = open(self.app, &dir)?;
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("{addr}: {e}"))?;
         let local = listener.local_addr().map_err(|e| e.to_string())?;
-        tracing::info!("Server started at http://{local}  (REST API: http://{local}/api/)");
+        tracing::info!(
+            "Server started at http://{local}  (REST API: http://{local}/api/, web UI: http://{local}/ui/, \
+             API docs: http://{local}/api/docs)"
+        );
+        // PocketBase opens an installer for the first superuser; we say how to make one.
+        let superusers: i64 =
+            store.with_writer(|c| c.query_row("SELECT COUNT(*) FROM `_superusers`", [], |r| r.get(0))).unwrap_or(1);
+        if superusers == 0 {
+            let bin = std::env::args().next().unwrap_or_else(|| "server".into());
+            tracing::info!(
+                "No superuser yet: create one with `{bin} superuser upsert EMAIL PASSWORD --dir {}`",
+                dir.display()
+            );
+        }
         // The client address is what rate limits count by.
         let service = self.router(store, dir).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(listener, service).with_graceful_shutdown(shutdown()).await.map_err(|e| e.to_string())
