@@ -100,7 +100,7 @@ impl Condition {
 
 /// The manageRule condition for this request: `None` when the collection has no manageRule filter (`null`
 /// and `""` let only superusers manage) or the requester is a superuser.
-fn manage_rule(api: &crate::server::CollectionApi, req: &RequestValues, superuser: bool) -> Option<Condition> {
+pub fn manage_rule(api: &crate::server::CollectionApi, req: &RequestValues, superuser: bool) -> Option<Condition> {
     let rule = api.auth.as_ref()?.manage_rule;
     if superuser || !matches!(rule, Rule::Filter { .. }) {
         return None;

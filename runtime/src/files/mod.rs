@@ -55,6 +55,7 @@ pub(crate) use multipart::go_query;
 pub use multipart::{
     JSON_PAYLOAD, MultipartBody, infer, read_multipart, read_multipart_bytes, read_urlencoded, unmarshal_form,
 };
+pub(crate) use names::snakecase;
 pub use names::{go_base, random_string, stored_name};
 pub use serve::{CACHE_CONTROL, CSP, FileAuth};
 pub use storage::record_dir;

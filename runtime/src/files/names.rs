@@ -69,7 +69,7 @@ fn trim_dots(b: &[u8]) -> &[u8] {
 
 /// PocketBase's `inflector.Snakecase` over bytes: words are the runs of ASCII letters and digits; an
 /// upper-case letter not preceded by another one starts a new word.
-fn snakecase(s: &[u8]) -> String {
+pub(crate) fn snakecase(s: &[u8]) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for word in s.split(|c| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
         if !out.is_empty() {
@@ -144,6 +144,14 @@ mod tests {
         assert_eq!(name.len(), 1 + 10 + 1 + 10 + 1 + 20);
         let name = stored_name("x.a*b+c=d#e-f_g", b"");
         assert!(name.ends_with(".a*b+c=d#e-f_g"), "{name}");
+    }
+
+    #[test]
+    fn snakecase_like_pocketbase() {
+        assert_eq!(snakecase(b"X-Token"), "x_token");
+        assert_eq!(snakecase(b"myHeader"), "my_header");
+        assert_eq!(snakecase(b"ABC"), "abc");
+        assert_eq!(snakecase(b"a__b"), "a_b");
     }
 
     #[test]

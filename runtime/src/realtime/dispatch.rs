@@ -23,12 +23,12 @@ use tokio::sync::broadcast::{Receiver, error::RecvError};
 
 use super::hub::{Client, Hub, Message};
 use super::topic::SubOptions;
-use crate::access::{CollectionRules, Condition, ListQuery, Rule};
+use crate::access::{self, CollectionRules, Condition, ListQuery, Rule};
 use crate::api::AppState;
 use crate::auth::Auth;
 use crate::events::{Action, RecordEvent};
 use crate::filter::sql::{RequestValues, Value as ReqValue};
-use crate::meta::{CollectionKind, CollectionMeta};
+use crate::meta::CollectionKind;
 use crate::record;
 use crate::server::{App, CollectionApi};
 
@@ -193,19 +193,11 @@ fn evaluate(
         let filter_only = CollectionApi { meta, rules, auth: None };
         condition.and(ListQuery::new(app, &filter_only, filter, "", &req, superuser).ok()??.filter);
     }
-    let sql =
-        format!("SELECT {} FROM {} WHERE {}", record::select_list(meta, meta.name), carried(meta), condition.sql());
-    let found = conn
-        .prepare_cached(&sql)
-        .and_then(|mut stmt| {
-            stmt.query_row(rusqlite::params_from_iter(carried_values(event).chain(condition.params())), |row| {
-                record::from_row(meta, row, &viewer)
-            })
-            .optional()
-        })
-        .map_err(|e| tracing::warn!("realtime: checking {}/{}: {e}", meta.name, event.id()))
-        .ok()??;
-    let mut record = found;
+    let mut record = select_carried(conn, event, &record::select_list(meta, meta.name), &condition, |row| {
+        record::from_row(meta, row, &viewer)
+    })
+    .map_err(|e| tracing::warn!("realtime: checking {}/{}: {e}", meta.name, event.id()))
+    .ok()??;
     if !record.contains_key("email")
         && let Some(email) = event.record.get("email")
         && manages(conn, api, event, &req)
@@ -224,34 +216,33 @@ fn evaluate(
     Some(message(&record, event.action))
 }
 
-/// The record as the event carries it, as a one-row table under the collection's name (for the rules'
-/// SQL); its values are [`carried_values`].
-fn carried(meta: &CollectionMeta) -> String {
+/// `SELECT {columns}` from the record as the event carries it (a one-row table under the collection's name,
+/// for the rules' SQL) `WHERE {condition}`: the row mapped by `map_row`, or `None` when the record fails it.
+fn select_carried<T>(
+    conn: &Connection,
+    event: &RecordEvent,
+    columns: &str,
+    condition: &Condition,
+    map_row: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Option<T>> {
+    let meta = event.collection;
     let row: Vec<String> = meta.fields.iter().map(|f| format!("? AS `{}`", f.name)).collect();
-    format!("(SELECT {}) AS `{}`", row.join(", "), meta.name)
-}
-
-fn carried_values(event: &RecordEvent) -> impl Iterator<Item = rusqlite::types::Value> + '_ {
-    event
-        .collection
+    let sql = format!("SELECT {columns} FROM (SELECT {}) AS `{}` WHERE {}", row.join(", "), meta.name, condition.sql());
+    let values = meta
         .fields
         .iter()
-        .map(|f| crate::api::write::to_sql(f.kind, f.is_multi(), event.record.get(f.name).unwrap_or(&Value::Null)))
+        .map(|f| crate::api::write::to_sql(f.kind, f.is_multi(), event.record.get(f.name).unwrap_or(&Value::Null)));
+    conn.prepare_cached(&sql)?
+        .query_row(rusqlite::params_from_iter(values.chain(condition.params())), map_row)
+        .optional()
 }
 
 /// Whether the client manages the event's auth record: PocketBase's realtime then shows its email whatever
 /// its `emailVisibility`. The manageRule is checked like the subscription's rule, on the record as the event
 /// carries it (a deleted record as it was), for guests too.
 fn manages(conn: &Connection, api: &CollectionApi, event: &RecordEvent, req: &RequestValues) -> bool {
-    let Some(condition) = api.auth.as_ref().and_then(|auth| Condition::from_rule(&auth.manage_rule, req, false)) else {
-        return false;
-    };
-    let sql = format!("SELECT 1 FROM {} WHERE {}", carried(api.meta), condition.sql());
-    conn.prepare_cached(&sql)
-        .and_then(|mut stmt| {
-            stmt.query_row(rusqlite::params_from_iter(carried_values(event).chain(condition.params())), |_| Ok(()))
-                .optional()
-        })
+    let Some(condition) = access::manage_rule(api, req, false) else { return false };
+    select_carried(conn, event, "1", &condition, |_| Ok(()))
         .map_err(|e| tracing::warn!("realtime: checking the manageRule on {}/{}: {e}", api.meta.name, event.id()))
         .is_ok_and(|found| found.is_some())
 }

@@ -138,12 +138,8 @@ impl Hub {
         self.read().values().cloned().collect()
     }
 
-    pub fn len(&self) -> usize {
-        self.read().len()
-    }
-
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.read().is_empty()
     }
 
     /// Queues a message for a client, dropping the client when it cannot keep up.

@@ -1,6 +1,6 @@
 //! A subscription as PocketBase's `subscriptions.Client.Subscribe` reads it: the topic (what comes before
 //! the first `?`) and the `options` query parameter, `{"query":{…},"headers":{…}}`, whose values are cast
-//! to strings and whose header names are snake-cased.
+//! to strings (`cast.ToString`) and whose header names are snake-cased (`inflector.Snakecase`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -53,46 +53,12 @@ fn options(raw: &str) -> SubOptions {
     };
     let strings = |key: &str, name: fn(&str) -> String| -> BTreeMap<String, String> {
         match parsed.get(key) {
-            Some(Value::Object(m)) => m.iter().map(|(k, v)| (name(k), cast_to_string(v))).collect(),
+            Some(Value::Object(m)) => m.iter().map(|(k, v)| (name(k), crate::validate::cast::to_string(v))).collect(),
             _ => BTreeMap::new(),
         }
     };
+    let snakecase = |name: &str| crate::files::snakecase(name.as_bytes());
     SubOptions { query: strings("query", str::to_owned), headers: strings("headers", snakecase) }
-}
-
-/// `cast.ToString` on a decoded JSON value: strings as they are, numbers and booleans printed, anything
-/// else empty.
-fn cast_to_string(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => match n.as_f64() {
-            Some(f) if f.fract() == 0.0 && f.abs() < 1e21 => format!("{f:.0}"),
-            Some(f) => f.to_string(),
-            None => n.to_string(),
-        },
-        _ => String::new(),
-    }
-}
-
-/// PocketBase's `inflector.Snakecase`: split at non-word characters and `_`, an `_` before an upper-case
-/// letter that follows a lower-case one, all lower-cased (`X-Token` → `x_token`, `myHeader` → `my_header`).
-pub fn snakecase(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 4);
-    for word in s.split(|c: char| !(c.is_ascii_alphanumeric()) || c == '_').filter(|w| !w.is_empty()) {
-        if !out.is_empty() {
-            out.push('_');
-        }
-        let mut previous_upper = true;
-        for (i, c) in word.chars().enumerate() {
-            if c.is_uppercase() && i > 0 && !previous_upper {
-                out.push('_');
-            }
-            previous_upper = c.is_uppercase();
-            out.push(c);
-        }
-    }
-    out.to_lowercase()
 }
 
 #[cfg(test)]
@@ -114,13 +80,5 @@ mod tests {
         let s = Sub::parse(r#"tags?options={"query":{"fields":"id"}}"#);
         assert_eq!((s.topic.as_str(), s.options.query("fields")), ("tags", "id"));
         assert_eq!(Sub::parse("tags?options=notjson").options.query, BTreeMap::new());
-    }
-
-    #[test]
-    fn header_names_like_pocketbase() {
-        assert_eq!(snakecase("X-Token"), "x_token");
-        assert_eq!(snakecase("myHeader"), "my_header");
-        assert_eq!(snakecase("ABC"), "abc");
-        assert_eq!(snakecase("a__b"), "a_b");
     }
 }

@@ -18,7 +18,7 @@
 //! is tried as a JSON array), the json field's string rules, and Go's `encoding/json` output to measure
 //! json sizes. Text lengths count characters (runes), editor/json sizes count bytes.
 
-mod cast;
+pub(crate) mod cast;
 mod error;
 mod field;
 pub(crate) mod gofmt;
