@@ -2,8 +2,8 @@
 //! IR as the handlers (so it cannot drift) with the `openapiv3` crate.
 //!
 //! One module per concern: [`records`] (schemas and CRUD per collection), [`auth`], [`files`],
-//! [`realtime`], [`ui`] (the extension point for the Datastar pages), and this file for the document around
-//! them (info, health, errors, security). Names come from [`names`]; every map is insertion-ordered and
+//! [`realtime`], and this file for the document around them (info, health, errors, security). The Datastar UI
+//! under `/ui/` is not part of the document. Names come from [`names`]; every map is insertion-ordered and
 //! filled in collection order, so the bytes are the same on every run.
 
 mod auth;
@@ -13,7 +13,6 @@ mod names;
 mod params;
 mod realtime;
 mod records;
-mod ui;
 
 use indexmap::IndexMap;
 use openapiv3::{
@@ -49,7 +48,6 @@ fn build(ir: &Ir, target: &Target) -> OpenAPI {
     auth::add(ir, &mut paths, &mut schemas);
     files::add(ir, &mut paths);
     realtime::add(ir, &mut paths, &mut schemas);
-    ui::add(ir, &mut paths, &mut schemas);
 
     let components = openapiv3::Components {
         schemas: schemas.into_iter().map(|(k, v)| (k, ReferenceOr::Item(v))).collect(),
@@ -95,14 +93,7 @@ fn tags(ir: &Ir) -> Vec<Tag> {
     let mut out: Vec<Tag> = ir
         .collections
         .iter()
-        .map(|c| {
-            let kind = match c.kind {
-                crate::ir::CollectionType::Base => "base",
-                crate::ir::CollectionType::Auth => "auth",
-                crate::ir::CollectionType::View => "view",
-            };
-            tag(names::tag(c), format!("The `{}` {kind} collection.", c.name))
-        })
+        .map(|c| tag(names::tag(c), format!("The `{}` {} collection.", c.name, c.kind.as_str())))
         .collect();
     out.push(tag("files", "File downloads and tokens.".into()));
     out.push(tag("realtime", "Server-sent events about record changes.".into()));

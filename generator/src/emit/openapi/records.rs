@@ -225,9 +225,9 @@ fn input_props(
             continue;
         }
         let schema = match (&f.ty, multipart) {
-            (FieldType::File(file), true) => {
-                let upload = describe(binary(), field_description(ir, f));
-                if file.max_select > 1 { describe(array(item(binary())), field_description(ir, f)) } else { upload }
+            (FieldType::File(_), true) => {
+                let upload = if f.ty.is_multi() { array(item(binary())) } else { binary() };
+                describe(upload, field_description(ir, f))
             }
             (FieldType::File(_), false) => describe(
                 any(),
