@@ -236,9 +236,7 @@ fn submission(ctx: &Ctx, signals: FormSignals, updating: bool) -> Result<Submiss
                 body.insert(f.name.to_owned(), json!(from_local_input(s)));
             }
             FieldKind::Relation { .. } if f.is_multi() && value.is_string() => {
-                let ids: Vec<&str> =
-                    value.as_str().unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
-                body.insert(f.name.to_owned(), json!(ids));
+                body.insert(f.name.to_owned(), json!(comma_list(value.as_str().unwrap_or_default())));
             }
             FieldKind::File { .. } => {
                 let kept = signals.fk.get(f.name).cloned().unwrap_or(json!([]));
@@ -281,6 +279,11 @@ fn submission(ctx: &Ctx, signals: FormSignals, updating: bool) -> Result<Submiss
     }
     out.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     Ok(Submission::Multipart { content_type: format!("multipart/form-data; boundary={boundary}"), body: out })
+}
+
+/// The values of a multi-valued field typed as text: comma-separated, blanks dropped.
+fn comma_list(s: &str) -> Vec<&str> {
+    s.split(',').map(str::trim).filter(|s| !s.is_empty()).collect()
 }
 
 /// `2024-05-01T10:30` / `…:45` from a `datetime-local` input as PocketBase's date (UTC).
@@ -436,7 +439,7 @@ pub async fn bulk(session: Session, Path((name, action)): Path<(String, String)>
                 Some(FieldKind::Select { .. } | FieldKind::Relation { .. })
                     if ctx.api.meta.field(&field).is_some_and(FieldMeta::is_multi) =>
                 {
-                    json!(value.split(',').map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>())
+                    json!(comma_list(&value))
                 }
                 _ => json!(value),
             };

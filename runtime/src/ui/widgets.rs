@@ -210,6 +210,19 @@ fn attr_bind(f: &FieldMeta) -> String {
     format!(r#"data-bind="f.{}""#, esc(f.name))
 }
 
+/// A `<select>` of `(value, text)` options for the field; a single-valued one can be left empty.
+fn select<'o>(f: &FieldMeta, id: &str, bind: &str, options: impl Iterator<Item = (&'o str, &'o str)>) -> String {
+    let multi = if f.is_multi() { " multiple" } else { "" };
+    let mut out = format!(r#"<select id="{id}"{multi} {bind}>"#);
+    if !f.is_multi() {
+        out.push_str(r#"<option value="">—</option>"#);
+    }
+    for (value, text) in options {
+        out.push_str(&format!(r#"<option value="{}">{}</option>"#, esc(value), esc(text)));
+    }
+    out + "</select>"
+}
+
 /// The input for a field, bound to `f.<field>`.
 pub fn input(shown: &Shown, f: &FieldMeta, record: Option<&Map<String, Value>>, choices: &RelationChoices) -> String {
     let bind = attr_bind(f);
@@ -237,29 +250,9 @@ pub fn input(shown: &Shown, f: &FieldMeta, record: Option<&Map<String, Value>>, 
             let s = record.map(|r| str_of(r, f.name)).unwrap_or_default();
             format!(r#"<output id="{id}">{}</output>"#, esc(if s.is_empty() { "set on save" } else { s }))
         }
-        FieldKind::Select { values, .. } => {
-            let multi = if f.is_multi() { " multiple" } else { "" };
-            let mut out = format!(r#"<select id="{id}"{multi} {bind}>"#);
-            if !f.is_multi() {
-                out.push_str(r#"<option value="">—</option>"#);
-            }
-            for v in values {
-                out.push_str(&format!(r#"<option value="{0}">{0}</option>"#, esc(v)));
-            }
-            out + "</select>"
-        }
+        FieldKind::Select { values, .. } => select(f, &id, &bind, values.iter().map(|v| (*v, *v))),
         FieldKind::Relation { .. } => match choices.get(f.name) {
-            Some(Some(options)) => {
-                let multi = if f.is_multi() { " multiple" } else { "" };
-                let mut out = format!(r#"<select id="{id}"{multi} {bind}>"#);
-                if !f.is_multi() {
-                    out.push_str(r#"<option value="">—</option>"#);
-                }
-                for (value, text) in options {
-                    out.push_str(&format!(r#"<option value="{}">{}</option>"#, esc(value), esc(text)));
-                }
-                out + "</select>"
-            }
+            Some(Some(options)) => select(f, &id, &bind, options.iter().map(|(v, text)| (v.as_str(), text.as_str()))),
             _ => {
                 let hint = if f.is_multi() { "record ids, comma-separated" } else { "record id" };
                 format!(r#"<input type="text" id="{id}" placeholder="{hint}" {bind}>"#)
