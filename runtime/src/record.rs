@@ -27,29 +27,51 @@ pub fn select_list(c: &CollectionMeta, alias: &str) -> String {
     out
 }
 
-/// A record as the API shows it to `viewer`, keys sorted bytewise as PocketBase (Go maps) sorts them.
-pub fn from_row(c: &CollectionMeta, row: &Row, viewer: &Viewer) -> rusqlite::Result<Map<String, Value>> {
-    let mut out: Vec<(&str, Value)> = Vec::with_capacity(c.fields.len() + 2);
+/// Where one key of a record gets its value.
+#[derive(Clone, Copy)]
+enum Part<'m> {
+    /// The field's column: row index, kind, several values.
+    Column { index: usize, kind: FieldKind<'m>, multi: bool },
+    /// The same text in every row.
+    Text(&'m str),
+}
+
+/// The keys `viewer` sees in a record of `c`, sorted bytewise as PocketBase (Go maps) sorts them: hidden fields
+/// only for superusers, an auth collection's `tokenKey` and password hash never. Whether an auth record's email
+/// shows depends on the row: [`from_row`] decides that.
+fn visible_keys<'m>(c: &CollectionMeta<'m>, viewer: &Viewer) -> Vec<(&'m str, Part<'m>)> {
     let is_auth = c.kind == CollectionKind::Auth;
-    for (i, f) in c.fields.iter().enumerate() {
-        let raw = row.get_ref(i)?;
+    let mut keys = Vec::with_capacity(c.fields.len() + 2);
+    for (index, f) in c.fields.iter().enumerate() {
         let secret = is_auth && (f.name == "tokenKey" || f.name == "password");
         if secret || (f.hidden && !viewer.superuser) {
             continue;
         }
-        let value = match f.kind {
+        let part = match f.kind {
             // Password hashes never leave the server; superusers see the key with an empty value.
-            FieldKind::Password { .. } if viewer.superuser => Value::String(String::new()),
+            FieldKind::Password { .. } if viewer.superuser => Part::Text(""),
             FieldKind::Password { .. } => continue,
-            kind => column_value(kind, raw, f.is_multi()),
+            kind => Part::Column { index, kind, multi: f.is_multi() },
         };
-        out.push((f.name, value));
+        keys.push((f.name, part));
     }
-    out.push(("collectionId", Value::String(c.id.to_owned())));
-    out.push(("collectionName", Value::String(c.name.to_owned())));
-    out.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let mut record: Map<String, Value> = out.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-    if is_auth && !email_visible(c, &record, viewer) {
+    keys.push(("collectionId", Part::Text(c.id)));
+    keys.push(("collectionName", Part::Text(c.name)));
+    keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    keys
+}
+
+/// A record as the API shows it to `viewer`, keys sorted bytewise as PocketBase (Go maps) sorts them.
+pub fn from_row(c: &CollectionMeta, row: &Row, viewer: &Viewer) -> rusqlite::Result<Map<String, Value>> {
+    let mut record = Map::with_capacity(c.fields.len() + 2);
+    for (key, part) in visible_keys(c, viewer) {
+        let value = match part {
+            Part::Column { index, kind, multi } => column_value(kind, row.get_ref(index)?, multi),
+            Part::Text(text) => Value::String(text.to_owned()),
+        };
+        record.insert(key.to_owned(), value);
+    }
+    if c.kind == CollectionKind::Auth && !email_visible(c, &record, viewer) {
         record.shift_remove("email");
     }
     Ok(record)
@@ -59,18 +81,8 @@ pub fn from_row(c: &CollectionMeta, row: &Row, viewer: &Viewer) -> rusqlite::Res
 /// `serde_json` would write that map (same keys, same order, same bytes), without building the map: a list page
 /// is mostly this. Auth collections are left to `from_row`: whether their email shows depends on each row.
 pub struct RowWriter<'m> {
-    /// In key order: the key already written as `"key":`, then where its value comes from.
-    keys: Vec<(Vec<u8>, Source<'m>)>,
-}
-
-enum Source<'m> {
-    Column {
-        index: usize,
-        kind: FieldKind<'m>,
-        multi: bool,
-    },
-    /// A value that is the same for every row, already JSON.
-    Fixed(Vec<u8>),
+    /// In key order: `"key":` (followed by the value when it is the same in every row), and where the value is.
+    keys: Vec<(Vec<u8>, Part<'m>)>,
 }
 
 impl<'m> RowWriter<'m> {
@@ -79,28 +91,15 @@ impl<'m> RowWriter<'m> {
         if c.kind == CollectionKind::Auth {
             return None;
         }
-        let json = |s: &str| serde_json::to_vec(s).expect("a string always serializes");
-        let mut keys: Vec<(&str, Source)> = Vec::with_capacity(c.fields.len() + 2);
-        for (index, f) in c.fields.iter().enumerate() {
-            if f.hidden && !viewer.superuser {
-                continue;
-            }
-            let source = match f.kind {
-                FieldKind::Password { .. } if viewer.superuser => Source::Fixed(json("")),
-                FieldKind::Password { .. } => continue,
-                kind => Source::Column { index, kind, multi: f.is_multi() },
-            };
-            keys.push((f.name, source));
-        }
-        keys.push(("collectionId", Source::Fixed(json(c.id))));
-        keys.push(("collectionName", Source::Fixed(json(c.name))));
-        keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        let keys = keys
+        let keys = visible_keys(c, viewer)
             .into_iter()
-            .map(|(name, source)| {
-                let mut key = json(name);
-                key.push(b':');
-                (key, source)
+            .map(|(name, part)| {
+                let mut json = serde_json::to_vec(name).expect("a string always serializes");
+                json.push(b':');
+                if let Part::Text(text) = part {
+                    serde_json::to_writer(&mut json, text).expect("a string always serializes");
+                }
+                (json, part)
             })
             .collect();
         Some(Self { keys })
@@ -109,14 +108,13 @@ impl<'m> RowWriter<'m> {
     /// Appends the row as a JSON object.
     pub fn write(&self, row: &Row, out: &mut Vec<u8>) -> rusqlite::Result<()> {
         out.push(b'{');
-        for (i, (key, source)) in self.keys.iter().enumerate() {
+        for (i, (json, part)) in self.keys.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
-            out.extend_from_slice(key);
-            match source {
-                Source::Fixed(json) => out.extend_from_slice(json),
-                Source::Column { index, kind, multi } => write_column(*kind, row.get_ref(*index)?, *multi, out),
+            out.extend_from_slice(json);
+            if let Part::Column { index, kind, multi } = *part {
+                write_column(kind, row.get_ref(index)?, multi, out);
             }
         }
         out.push(b'}');
@@ -146,11 +144,7 @@ fn write_column(kind: FieldKind, raw: ValueRef, multi: bool, out: &mut Vec<u8>) 
 pub fn stored(c: &CollectionMeta, row: &Row) -> rusqlite::Result<Map<String, Value>> {
     let mut out = Map::with_capacity(c.fields.len());
     for (i, f) in c.fields.iter().enumerate() {
-        let value = match f.kind {
-            FieldKind::Password { .. } => Value::String(text(row.get_ref(i)?)),
-            kind => column_value(kind, row.get_ref(i)?, f.is_multi()),
-        };
-        out.insert(f.name.to_owned(), value);
+        out.insert(f.name.to_owned(), column_value(f.kind, row.get_ref(i)?, f.is_multi()));
     }
     Ok(out)
 }
@@ -337,6 +331,11 @@ mod tests {
                 writer.write(row, &mut bytes).unwrap();
                 let expected = serde_json::to_vec(&from_row(&c, row, &viewer).unwrap()).unwrap();
                 assert_eq!(String::from_utf8_lossy(&bytes), String::from_utf8_lossy(&expected));
+                // Both share the visibility rules; these pin them: the hidden field and the password's empty
+                // value for superusers only.
+                let record: Map<String, Value> = serde_json::from_slice(&bytes).unwrap();
+                assert_eq!(record.contains_key("secret"), viewer.superuser);
+                assert_eq!(record.get("password"), viewer.superuser.then_some(&Value::String(String::new())));
                 seen += 1;
             }
             assert_eq!(seen, stored.len());

@@ -9,6 +9,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -21,22 +22,22 @@ use super::error::ApiError;
 /// A user's change to the document (e.g. adding their own routes), see `Server::with_openapi`.
 pub type OpenApiHook = Arc<dyn Fn(&mut serde_json::Value) + Send + Sync>;
 
-/// The document as served: the generated one after every hook ran.
+/// The document as served: the generated one after every hook ran (shared by every response, not copied).
 #[derive(Clone)]
-pub struct Document(Arc<str>);
+pub struct Document(Bytes);
 
 impl Document {
     /// Runs `hooks` in order over the generated document.
-    pub fn new(generated: &str, hooks: &[OpenApiHook]) -> Result<Self, String> {
+    pub fn new(generated: &'static str, hooks: &[OpenApiHook]) -> Result<Self, String> {
         if hooks.is_empty() {
-            return Ok(Self(generated.into()));
+            return Ok(Self(Bytes::from_static(generated.as_bytes())));
         }
         let mut spec: serde_json::Value =
             serde_json::from_str(generated).map_err(|e| format!("the generated openapi.json: {e}"))?;
         for hook in hooks {
             hook(&mut spec);
         }
-        Ok(Self(serde_json::to_string_pretty(&spec).map_err(|e| e.to_string())?.into()))
+        Ok(Self(serde_json::to_vec_pretty(&spec).map_err(|e| e.to_string())?.into()))
     }
 }
 
@@ -53,11 +54,11 @@ pub fn routes() -> Router<AppState> {
 
 /// The document with the user's hooks applied ([`Document`] as an extension), else as generated.
 async fn document(State(state): State<AppState>, served: Option<Extension<Document>>) -> Response {
-    let text = match served {
-        Some(Extension(Document(text))) => text.to_string(),
-        None => state.app.openapi.to_owned(),
+    let bytes = match served {
+        Some(Extension(Document(bytes))) => bytes,
+        None => Bytes::from_static(state.app.openapi.as_bytes()),
     };
-    let mut response = text.into_response();
+    let mut response = bytes.into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }

@@ -23,7 +23,7 @@ pub async fn list(
     method: Method,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    Ok(match list_page(&state, &name, raw, &method, &headers, true).await? {
+    Ok(match list_page(&state, &name, raw, &method, &headers).await? {
         Page::Value(value) => Json(value).into_response(),
         Page::Json(bytes) => {
             ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], bytes).into_response()
@@ -31,7 +31,8 @@ pub async fn list(
     })
 }
 
-/// The list response as a JSON value, for callers inside the server (the UI).
+/// The list response as a JSON value, for callers inside the server (the UI): the same page, parsed when it was
+/// written straight to bytes.
 pub async fn list_value(
     state: &AppState,
     name: &str,
@@ -39,7 +40,7 @@ pub async fn list_value(
     method: &Method,
     headers: &HeaderMap,
 ) -> ApiResult<Value> {
-    match list_page(state, name, raw, method, headers, false).await? {
+    match list_page(state, name, raw, method, headers).await? {
         Page::Value(value) => Ok(value),
         Page::Json(bytes) => serde_json::from_slice(&bytes).map_err(ApiError::internal),
     }
@@ -65,7 +66,6 @@ async fn list_page(
     raw: Option<String>,
     method: &Method,
     headers: &HeaderMap,
-    bytes_allowed: bool,
 ) -> ApiResult<Page> {
     let api = collection(state, name, MISSING_COLLECTION)?;
     let who = requester(state, headers).await;
@@ -78,9 +78,7 @@ async fn list_page(
     let expand = query.get("expand").cloned().unwrap_or_default();
     let fields = query.get("fields").map_or("", String::as_str);
     let (app, meta) = (state.app, api.meta);
-    let writer = (bytes_allowed && expand.is_empty() && fields.is_empty())
-        .then(|| record::RowWriter::new(meta, &viewer))
-        .flatten();
+    let writer = (expand.is_empty() && fields.is_empty()).then(|| record::RowWriter::new(meta, &viewer)).flatten();
     let (page, per_page) = (params.page, params.per_page);
     let (items, total) = state
         .store
