@@ -157,7 +157,7 @@ impl Mailer {
         let to: Mailbox = message.to.parse().map_err(|e| format!("recipient {:?}: {e}", message.to))?;
         // PocketBase's Message-ID: 15 random characters at the sender's domain.
         let domain = self.inner.from.email.domain().to_owned();
-        let id: String = (0..15).map(|_| ALPHANUMERIC[rand::random_range(0..ALPHANUMERIC.len())] as char).collect();
+        let id = crate::auth::secrets::random_alphanumeric(15);
         Email::builder()
             .from(self.inner.from.clone())
             .to(to)
@@ -193,8 +193,6 @@ fn body_content(html: &str) -> &str {
     let Some((_, rest)) = html.split_once("<body>") else { return html };
     rest.rsplit_once("</body>").map_or(rest, |(inner, _)| inner).trim()
 }
-
-const ALPHANUMERIC: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
 fn transport(args: &MailArgs, host: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
     let tls = TlsParameters::new(host.to_owned()).map_err(|e| format!("SMTP TLS for {host}: {e}"))?;

@@ -267,19 +267,15 @@ fn run_cli(server: Server) -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=info".into()),
         )
         .init();
-    // serve's mail options: an SMTP server, or mails written to the log
-    let server = match &cli.command {
-        Command::Serve { mail, .. } => match crate::mail::Mailer::new(mail.clone()) {
-            Ok(mailer) => server.with_mail(mailer),
+    let (server, http, dir) = match cli.command {
+        // serve's mail options: an SMTP server, or mails written to the log
+        Command::Serve { http, dir, mail, rate_limits } => match crate::mail::Mailer::new(mail) {
+            Ok(mailer) => (server.with_mail(mailer).with_rate_limits(rate_limits), http, dir),
             Err(e) => {
                 eprintln!("error: {e}");
                 return ExitCode::FAILURE;
             }
         },
-        Command::Superuser { .. } => server,
-    };
-    let (server, http, dir) = match cli.command {
-        Command::Serve { http, dir, rate_limits, .. } => (server.with_rate_limits(rate_limits), http, dir),
         Command::Superuser { action: SuperuserAction::Upsert { email, password, dir } } => {
             return upsert_superuser(server.app, &dir, &email, &password);
         }

@@ -82,7 +82,7 @@ impl RateLimits {
     /// PocketBase's `FindRateLimitRule`: the first label (in the caller's order) with a rule for one of the
     /// audiences; a rule ending in `/` also matches, as a prefix, the first label (the method-less path
     /// label is tried with it too).
-    fn find(&self, labels: &[String], audiences: [&str; 2]) -> Option<&RateRule> {
+    fn find(&self, labels: &[String], audiences: &[&str]) -> Option<&RateRule> {
         let usable = |r: &RateRule| audiences.contains(&r.audience.as_str());
         for label in labels {
             if let Some(rule) = self.rules.iter().find(|r| usable(r) && &r.label == label) {
@@ -200,7 +200,7 @@ pub(super) async fn limit(
         return next.run(request).await;
     };
     let (labels, key) = labels(&state, request.method(), request.uri().path());
-    if limiter.limits.find(&labels, ["", "@guest"]).is_none() && limiter.limits.find(&labels, ["", "@auth"]).is_none() {
+    if limiter.limits.find(&labels, &["", "@guest", "@auth"]).is_none() {
         return next.run(request).await;
     }
     let auth = crate::auth::authenticate(&state, request.headers()).await;
@@ -208,7 +208,7 @@ pub(super) async fn limit(
         return next.run(request).await;
     }
     let audiences = if auth.is_some() { ["", "@auth"] } else { ["", "@guest"] };
-    if let Some(rule) = limiter.limits.find(&labels, audiences) {
+    if let Some(rule) = limiter.limits.find(&labels, &audiences) {
         let key = if key.is_empty() { format!("{}{}", rule.label, rule.audience) } else { key + &rule.audience };
         if !limiter.consume(key, ip, rule) {
             tracing::debug!(?rule, %ip, "rate limit rule triggered");
@@ -243,12 +243,12 @@ mod tests {
             "/api/collections/users/auth-with-password",
         ]);
         // the most specific label wins, within the audience
-        assert_eq!(limits.find(&auth, ["", "@guest"]).unwrap().label, "users:authWithPassword");
-        assert_eq!(limits.find(&auth, ["", "@auth"]).unwrap().label, "*:auth");
+        assert_eq!(limits.find(&auth, &["", "@guest"]).unwrap().label, "users:authWithPassword");
+        assert_eq!(limits.find(&auth, &["", "@auth"]).unwrap().label, "*:auth");
         // a prefix rule matches the path labels
         let health = labels(&["GET /api/health", "/api/health"]);
-        assert_eq!(limits.find(&health, ["", "@guest"]).unwrap().label, "/api/");
-        assert_eq!(limits.find(&labels(&["GET /other", "/other"]), ["", "@guest"]), None);
+        assert_eq!(limits.find(&health, &["", "@guest"]).unwrap().label, "/api/");
+        assert_eq!(limits.find(&labels(&["GET /other", "/other"]), &["", "@guest"]), None);
     }
 
     #[test]

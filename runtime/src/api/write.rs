@@ -282,12 +282,7 @@ pub async fn update(
             tracing::warn!("failed to delete replaced files of {}/{record_id}: {e}", meta.name);
         }
     }
-    state
-        .events
-        .publish_delivered([RecordEvent { action: Action::Update, collection: meta, record: stored_values.clone() }])
-        .await;
-    crate::auth::record_updated(&state, meta, &before, &stored_values).await;
-    state.hooks.after_update(meta.name, &stored_values);
+    after_update(&state, meta, &before, &stored_values).await;
     respond(&state, meta, record, &query, req, who.viewer).await
 }
 
@@ -404,13 +399,24 @@ pub(crate) async fn save_changes(
         })
         .await?;
     let (values, before) = values;
+    after_update(state, meta, &before, &values).await;
+    Ok(())
+}
+
+/// What follows a committed update: the change published (and delivered), PocketBase's hooks on an auth
+/// record's system rows, the after-update hook.
+async fn after_update(
+    state: &AppState,
+    meta: &'static CollectionMeta<'static>,
+    before: &Map<String, Value>,
+    values: &Map<String, Value>,
+) {
     state
         .events
         .publish_delivered([RecordEvent { action: Action::Update, collection: meta, record: values.clone() }])
         .await;
-    crate::auth::record_updated(state, meta, &before, &values).await;
-    state.hooks.after_update(meta.name, &values);
-    Ok(())
+    crate::auth::record_updated(state, meta, before, values).await;
+    state.hooks.after_update(meta.name, values);
 }
 
 /// The checks only the database can answer: relation ids exist, a custom id is free.
@@ -446,9 +452,7 @@ fn finish_values(
     if meta.kind == CollectionKind::Auth {
         let rotated = current.is_none_or(|c| c.get("tokenKey") != values.get("tokenKey"));
         if rotated {
-            const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-            let key: String = (0..50).map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char).collect();
-            values.insert("tokenKey".into(), Value::String(key));
+            values.insert("tokenKey".into(), Value::String(crate::auth::secrets::random_alphanumeric(50)));
         }
     }
     let now = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S%.3fZ").to_string();

@@ -37,7 +37,7 @@ const RESEND_LIMIT: Duration = Duration::from_secs(120);
 const ALL_VERIFIED: &str = "All superusers are verified by default.";
 const CHANGE_DIRECTLY: &str = "All superusers can change their emails directly.";
 
-fn bad_request(message: &str) -> ApiError {
+pub(super) fn bad_request(message: &str) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, message)
 }
 
@@ -164,8 +164,7 @@ pub(super) async fn confirm_verification(call: AuthCall) -> ApiResult<Response> 
 }
 
 pub(super) fn random_password() -> String {
-    const ALPHANUMERIC: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    (0..30).map(|_| ALPHANUMERIC[rand::random_range(0..ALPHANUMERIC.len())] as char).collect()
+    super::secrets::random_alphanumeric(30)
 }
 
 /// A new password in a record's `changes` (confirmed, as the record form wants it).

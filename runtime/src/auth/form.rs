@@ -46,8 +46,13 @@ enum Kind {
     Xml,
 }
 
+/// The `Content-Type` header as sent (`""` without one).
+pub fn content_type(headers: &HeaderMap) -> &str {
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("")
+}
+
 fn kind(headers: &HeaderMap) -> Result<Kind, ApiError> {
-    let ctype = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ctype = content_type(headers);
     if ctype.starts_with("application/json") {
         Ok(Kind::Json)
     } else if ctype.starts_with("multipart/form-data") {
@@ -107,9 +112,9 @@ pub async fn string_form<const N: usize>(
             Ok((form, Value::Object(data)))
         }
         Kind::Multipart => {
-            let ctype = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-            let read =
-                files::read_multipart_bytes(ctype, body.clone(), raw_query, meta).await.map_err(|_| load_error())?;
+            let read = files::read_multipart_bytes(content_type(headers), body.clone(), raw_query, meta)
+                .await
+                .map_err(|_| load_error())?;
             // the values are inferred (numbers, bools) and @jsonPayload is merged in: back to strings
             for (key, slot) in names.iter().zip(form.iter_mut()) {
                 let value = match read.body.get(*key) {
@@ -148,8 +153,8 @@ pub async fn request_body(
         },
         Kind::Urlencoded => files::read_urlencoded(body, raw_query).map(Value::Object),
         Kind::Multipart => {
-            let ctype = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-            Ok(Value::Object(files::read_multipart_bytes(ctype, body.clone(), raw_query, meta).await?.body))
+            let read = files::read_multipart_bytes(content_type(headers), body.clone(), raw_query, meta).await?;
+            Ok(Value::Object(read.body))
         }
         Kind::Xml => Ok(Value::Object(Map::new())),
     }

@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use axum::extract::Path;
-use axum::http::header;
 use axum::response::Response;
 use serde_json::{Value, json};
 
@@ -38,12 +37,11 @@ pub(super) async fn impersonate(Path((_, id)): Path<(String, String)>, call: Aut
 /// The form's `duration` (an `int64`): a JSON integer or `null` (the key matched case-insensitively), or
 /// a form value Go parses as an integer. Anything else cannot be loaded.
 async fn duration(call: &AuthCall, api: &CollectionApi) -> ApiResult<i64> {
-    let ctype = call.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let bytes = &call.body;
     if bytes.is_empty() {
         return Ok(0);
     }
-    if ctype.starts_with("application/json") {
+    if form::content_type(&call.headers).starts_with("application/json") {
         let value = go_json(bytes).map_err(|_| form::load_error())?;
         let Value::Object(map) = value else {
             return if value.is_null() { Ok(0) } else { Err(form::load_error()) };

@@ -11,6 +11,7 @@ use serde_json::json;
 
 use super::Auth;
 use super::call::AuthCall;
+use super::flows::bad_request;
 use super::refs::{self, MFAS};
 use crate::access::Rule;
 use crate::api::AppState;
@@ -78,10 +79,6 @@ async fn wants_mfa(
     }
     let (meta, req, id) = (api.meta, req.clone(), auth.id().to_owned());
     state.store.read(move |conn| super::response::rule_allows(conn, meta, &rule, &req, &id)).await
-}
-
-fn bad_request(message: &str) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, message)
 }
 
 /// The 401 that asks for the second factor: `{"mfaId": …}` alone.

@@ -88,7 +88,7 @@ pub(super) async fn request_otp(call: AuthCall) -> ApiResult<Response> {
 
 /// `security.RandomStringWithAlphabet(length, "1234567890")`.
 fn digits(length: usize) -> String {
-    (0..length).map(|_| char::from(b'0' + rand::random_range(0..10u8))).collect()
+    super::secrets::random_with_alphabet(length, b"1234567890")
 }
 
 /// The OTP mail, then `sentTo`; a mail that cannot be sent deletes the OTP.

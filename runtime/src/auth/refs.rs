@@ -53,8 +53,7 @@ pub fn expired(row: &Row, max_secs: u64) -> bool {
 
 /// A new row id: 15 characters of `[a-z0-9]`, PocketBase's `GenerateDefaultRandomId`.
 pub fn new_id() -> String {
-    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    (0..15).map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char).collect()
+    crate::files::random_string(15)
 }
 
 /// The row `id` of `name`.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde_json::{Map, Value};
 
 use super::call::AuthCall;
@@ -105,8 +105,5 @@ pub(super) fn rule_allows(
     let Some(condition) = Condition::from_rule(rule, req, false) else {
         return Ok(false);
     };
-    let sql =
-        format!("SELECT 1 FROM `{t}` AS `{t}` WHERE `{t}`.`id` = ? AND ({}) LIMIT 1", condition.sql(), t = meta.name);
-    let params = std::iter::once(rusqlite::types::Value::Text(id.to_owned())).chain(condition.params());
-    Ok(conn.prepare_cached(&sql)?.query_row(rusqlite::params_from_iter(params), |_| Ok(())).optional()?.is_some())
+    Ok(crate::access::record_passes(conn, meta, id, &condition)?)
 }

@@ -220,8 +220,17 @@ fn auth_rule_source(api: &CollectionApi) -> String {
 
 /// PocketBase's `security.RandomString(50)`.
 fn random_secret() -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    (0..50).map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char).collect()
+    random_alphanumeric(50)
+}
+
+/// PocketBase's `security.RandomString`: `n` characters of `[A-Za-z0-9]` (secrets, token keys, passwords).
+pub fn random_alphanumeric(n: usize) -> String {
+    random_with_alphabet(n, b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+}
+
+/// PocketBase's `security.RandomStringWithAlphabet`: `n` characters of `alphabet` from the thread's CSPRNG.
+pub fn random_with_alphabet(n: usize, alphabet: &[u8]) -> String {
+    (0..n).map(|_| alphabet[rand::random_range(0..alphabet.len())] as char).collect()
 }
 
 pub(super) fn table_exists(conn: &Connection, name: &str) -> rusqlite::Result<bool> {

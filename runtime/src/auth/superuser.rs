@@ -40,8 +40,8 @@ pub fn upsert_superuser(app: &App, conn: &Connection, email: &str, password: &st
     };
     let hash =
         bcrypt::hash_with_result(password, cost).map_err(|e| failed(&e))?.format_for_version(bcrypt::Version::TwoA);
-    let now = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S%.3fZ").to_string();
-    let token_key = random(50, b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
+    let now = super::refs::now();
+    let token_key = super::secrets::random_alphanumeric(50);
 
     let tx = conn.unchecked_transaction().map_err(|e| failed(&e))?;
     let existing = super::handlers::find_by_field(&tx, app, meta, "email", email)
@@ -73,7 +73,7 @@ pub fn upsert_superuser(app: &App, conn: &Connection, email: &str, password: &st
             tx.execute(&sql, rusqlite::params_from_iter(values)).map_err(|e| failed(&e))?;
         }
         None => {
-            set("id", Sql::Text(random(15, b"abcdefghijklmnopqrstuvwxyz0123456789")));
+            set("id", Sql::Text(super::refs::new_id()));
             for f in meta.fields {
                 if ["id", "email", "password", "tokenKey", "verified"].contains(&f.name) {
                     continue;
@@ -102,9 +102,4 @@ pub fn upsert_superuser(app: &App, conn: &Connection, email: &str, password: &st
         }
     }
     tx.commit().map_err(|e| failed(&e))
-}
-
-/// `n` characters of `alphabet` from the thread's CSPRNG.
-fn random(n: usize, alphabet: &[u8]) -> String {
-    (0..n).map(|_| alphabet[rand::random_range(0..alphabet.len())] as char).collect()
 }
