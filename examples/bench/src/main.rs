@@ -2,8 +2,9 @@
 //! alternately with wrk, plus realtime fan-out, memory, start-up, a bare axum ceiling, PocketBase's own
 //! benchmark schema, and the generator's speed. Prints one table (see BENCHMARKS.md).
 //!
-//! `pbgen-bench [--smoke] [--duration SECS] [--subscribers N] [--rows N]` (run by examples/bench/run.sh, which
-//! builds the binaries first; `--smoke` or `BENCH_SMOKE=1`: tiny data, one second per scenario, for CI).
+//! `pbgen-bench [--smoke] [--duration SECS] [--subscribers N] [--rows N] [--only TEXT]` (run by
+//! examples/bench/run.sh, which builds the binaries first; `--smoke` or `BENCH_SMOKE=1`: tiny data, one second per
+//! scenario, for CI; `--only`: just the measurements whose label contains TEXT, e.g. while profiling one).
 //! `pbgen-bench ceiling --http ADDR --db FILE` serves the ceiling route.
 
 mod ceiling;
@@ -28,6 +29,19 @@ struct Options {
     duration: Duration,
     subscribers: usize,
     rows: usize,
+    only: Option<String>,
+}
+
+impl Options {
+    /// Whether the measurement labelled `label` is to run (`--only`).
+    fn wants(&self, label: &str) -> bool {
+        self.only.as_ref().is_none_or(|o| label.contains(o.as_str()))
+    }
+
+    /// Whether any measurement of a part whose labels start with `prefix` is to run.
+    fn wants_part(&self, prefix: &str) -> bool {
+        self.only.as_ref().is_none_or(|o| o.starts_with(prefix) || prefix.contains(o.as_str()))
+    }
 }
 
 fn options(args: &[String]) -> Result<Options, String> {
@@ -45,6 +59,11 @@ fn options(args: &[String]) -> Result<Options, String> {
         duration: Duration::from_secs(value("--duration")?.unwrap_or(if smoke { 1 } else { 10 })),
         subscribers: value("--subscribers")?.unwrap_or(if smoke { 20 } else { 10_000 }) as usize,
         rows: value("--rows")?.unwrap_or(if smoke { 1_000 } else { 100_000 }) as usize,
+        only: args
+            .iter()
+            .position(|a| a == "--only")
+            .map(|i| args.get(i + 1).cloned().ok_or("--only needs a label"))
+            .transpose()?,
     })
 }
 
@@ -124,6 +143,9 @@ fn run_pair(
     pb: &Server,
     s: &Scenario,
 ) -> Result<(), String> {
+    if !opts.wants(&s.name) {
+        return Ok(());
+    }
     check(ours, &s.ours)?;
     check(pb, &s.theirs)?;
     let nonce = |who: &str| format!("{who}{}", report.rows.len());
@@ -254,13 +276,14 @@ fn blog_part(opts: &Options, p: &Paths, report: &mut Report) -> Result<(), Strin
     report.idle = Some((ours.rss_kib().0, pb.rss_kib().0));
 
     // The ceiling first, alone on the machine like every other measurement.
-    let ceiling = ceiling_launch.start()?;
-    let ceiling_load = Load::get(blog.public_posts.iter().map(|id| format!("/row/{id}")).collect());
-    check(&ceiling, &ceiling_load)?;
-    let c = wrk::run(&ceiling_load, ceiling.port, opts.duration, p.scratch.path(), "ceiling")?;
-    eprintln!("  {:<34} {:>9.0}/s", "ceiling (bare axum + one row)", c.rps);
-    report.ceiling = Some(c);
-    drop(ceiling);
+    if opts.wants("ceiling") {
+        let ceiling = ceiling_launch.start()?;
+        let ceiling_load = Load::get(blog.public_posts.iter().map(|id| format!("/row/{id}")).collect());
+        check(&ceiling, &ceiling_load)?;
+        let c = wrk::run(&ceiling_load, ceiling.port, opts.duration, p.scratch.path(), "ceiling")?;
+        eprintln!("  {:<34} {:>9.0}/s", "ceiling (bare axum + one row)", c.rps);
+        report.ceiling = Some(c);
+    }
 
     let ours_token = token(&ours, "users", &blog.user_email)?;
     let pb_token = token(&pb, "users", &blog.user_email)?;
@@ -268,6 +291,9 @@ fn blog_part(opts: &Options, p: &Paths, report: &mut Report) -> Result<(), Strin
         run_pair(opts, p, report, &ours, &pb, &s)?;
     }
     report.loaded = Some((ours.rss_kib().1, pb.rss_kib().1));
+    if !opts.wants("realtime fan-out") {
+        return Ok(());
+    }
 
     eprintln!("realtime fan-out to {} subscribers ...", opts.subscribers);
     let fo = fanout(opts, &ours, &ours_token, &blog.user_id, "o")?;
@@ -397,13 +423,21 @@ fn bench(args: &[String]) -> Result<(), String> {
         release: p.release,
     };
     blog_part(&opts, &p, &mut report)?;
-    pb_schema_part(&opts, &p, &tools, &mut report)?;
-    generator_part(&opts, &tools, &p, &mut report)?;
+    if opts.wants_part("bench schema") {
+        pb_schema_part(&opts, &p, &tools, &mut report)?;
+    }
+    if opts.wants_part("gen") {
+        generator_part(&opts, &tools, &p, &mut report)?;
+    }
     let table = report.render();
     println!("{table}");
     let results = p.root.join("examples/bench/results");
     std::fs::create_dir_all(&results).map_err(|e| e.to_string())?;
-    let file = results.join(if opts.smoke { "smoke.md" } else { "latest.md" });
+    let file = results.join(match (opts.smoke, &opts.only) {
+        (true, _) => "smoke.md",
+        (false, None) => "latest.md",
+        (false, Some(_)) => "partial.md",
+    });
     std::fs::write(&file, &table).map_err(|e| e.to_string())?;
     eprintln!("written to {}", file.display());
     if let Some(bad) = report.rows.iter().find(|r| r.ours.errors > 0 || r.theirs.is_some_and(|t| t.errors > 0)) {

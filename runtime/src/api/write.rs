@@ -9,7 +9,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rusqlite::types::Value as Sql;
-use rusqlite::{Connection, OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension};
 use serde_json::{Map, Value};
 
 use super::body;
@@ -338,7 +338,7 @@ pub async fn delete(
 /// Evaluates the create rule against the would-be record, as PocketBase does: the record's values as a
 /// one-row table under the collection's name.
 fn create_rule_passes(
-    tx: &Transaction,
+    tx: &Connection,
     meta: &CollectionMeta,
     prepared: &Prepared,
     rule: &Condition,
@@ -368,7 +368,8 @@ fn create_rule_passes(
         rule.sql()
     );
     let found: Option<i64> = tx
-        .query_row(&sql, rusqlite::params_from_iter(params.into_iter().chain(rule.params())), |r| r.get(0))
+        .prepare_cached(&sql)?
+        .query_row(rusqlite::params_from_iter(params.into_iter().chain(rule.params())), |r| r.get(0))
         .optional()?;
     Ok(found.is_some())
 }
@@ -420,19 +421,19 @@ async fn after_update(
 }
 
 /// The checks only the database can answer: relation ids exist, a custom id is free.
-fn db_checks(tx: &Transaction, meta: &CollectionMeta, mut prepared: Prepared) -> ApiResult<Prepared> {
+fn db_checks(tx: &Connection, meta: &CollectionMeta, mut prepared: Prepared) -> ApiResult<Prepared> {
     for check in std::mem::take(&mut prepared.relation_checks) {
         let unique: BTreeSet<&String> = check.ids.iter().collect();
         let placeholders = vec!["?"; unique.len()].join(", ");
         let sql = format!("SELECT COUNT(*) FROM `{}` WHERE `id` IN ({placeholders})", check.collection);
-        let found: i64 = tx.query_row(&sql, rusqlite::params_from_iter(unique.iter()), |r| r.get(0))?;
+        let found: i64 = tx.prepare_cached(&sql)?.query_row(rusqlite::params_from_iter(unique.iter()), |r| r.get(0))?;
         if found as usize != unique.len() {
             prepared.relation_missing(&check.field);
         }
     }
     if let Some(id) = prepared.pk_check.take() {
         let sql = format!("SELECT 1 FROM `{}` WHERE `id` = ? COLLATE NOCASE LIMIT 1", meta.name);
-        if tx.query_row(&sql, [&id], |r| r.get::<_, i64>(0)).optional()?.is_some() {
+        if tx.prepare_cached(&sql)?.query_row([&id], |r| r.get::<_, i64>(0)).optional()?.is_some() {
             prepared.pk_exists();
         }
     }
@@ -502,7 +503,7 @@ fn row_params(meta: &CollectionMeta, values: &Map<String, Value>) -> Vec<Sql> {
     meta.fields.iter().map(|f| to_sql(f.kind, f.is_multi(), values.get(f.name).unwrap_or(&Value::Null))).collect()
 }
 
-fn insert(tx: &Transaction, meta: &CollectionMeta, values: &Map<String, Value>) -> rusqlite::Result<()> {
+fn insert(tx: &Connection, meta: &CollectionMeta, values: &Map<String, Value>) -> rusqlite::Result<()> {
     let columns: Vec<String> = meta.fields.iter().map(|f| format!("`{}`", f.name)).collect();
     let sql = format!(
         "INSERT INTO `{}` ({}) VALUES ({})",
@@ -514,7 +515,7 @@ fn insert(tx: &Transaction, meta: &CollectionMeta, values: &Map<String, Value>) 
     Ok(())
 }
 
-fn update_row(tx: &Transaction, meta: &CollectionMeta, id: &str, values: &Map<String, Value>) -> rusqlite::Result<()> {
+fn update_row(tx: &Connection, meta: &CollectionMeta, id: &str, values: &Map<String, Value>) -> rusqlite::Result<()> {
     let sets: Vec<String> = meta.fields.iter().map(|f| format!("`{}` = ?", f.name)).collect();
     let sql = format!("UPDATE `{}` SET {} WHERE `id` = ?", meta.name, sets.join(", "));
     let params = row_params(meta, values).into_iter().chain([Sql::Text(id.to_owned())]);
@@ -579,7 +580,7 @@ struct Cascade {
 /// Deletes a record after settling every relation that points at it: cascading deletes follow
 /// `cascadeDelete`; other references are removed, unless that empties a required relation.
 fn delete_cascading(
-    tx: &Transaction,
+    tx: &Connection,
     all: &'static [CollectionMeta<'static>],
     meta: &'static CollectionMeta<'static>,
     id: &str,
@@ -704,7 +705,7 @@ mod tests {
         (conn, colls.leak())
     }
 
-    fn count(tx: &Transaction, sql: &str) -> i64 {
+    fn count(tx: &Connection, sql: &str) -> i64 {
         tx.query_row(sql, [], |r| r.get(0)).unwrap()
     }
 

@@ -240,17 +240,21 @@ pub(super) fn table_exists(conn: &Connection, name: &str) -> rusqlite::Result<bo
         .map(|r| r.is_some())
 }
 
-/// The `_collections` row of an auth collection: (id, updated).
+/// The `_collections` row of an auth collection: (id, updated), by id, else by name. Read on every
+/// authenticated request, so one cached statement: no sort (`UNION ALL` keeps the id match first) and no
+/// `sqlite_master` lookup (a database without PocketBase's table fails to prepare it).
 fn pocketbase_row(conn: &Connection, id: &str, name: &str) -> rusqlite::Result<Option<(String, String)>> {
-    if !table_exists(conn, "_collections")? {
-        return Ok(None);
-    }
-    conn.prepare_cached(
-        "SELECT `id`, `updated` FROM `_collections` WHERE `type` = 'auth' AND (`id` = ?1 OR `name` = ?2 COLLATE NOCASE) \
-         ORDER BY (`id` = ?1) DESC LIMIT 1",
-    )?
-    .query_row([id, name], |r| Ok((r.get(0)?, r.get(1)?)))
-    .optional()
+    let stmt = conn.prepare_cached(
+        "SELECT `id`, `updated` FROM `_collections` WHERE `type` = 'auth' AND `id` = ?1 UNION ALL \
+         SELECT `id`, `updated` FROM `_collections` WHERE `type` = 'auth' AND `name` = ?2 COLLATE NOCASE LIMIT 1",
+    );
+    let mut stmt = match stmt {
+        Err(rusqlite::Error::SqliteFailure(_, Some(message))) if message.starts_with("no such table") => {
+            return Ok(None);
+        }
+        other => other?,
+    };
+    stmt.query_row([id, name], |r| Ok((r.get(0)?, r.get(1)?))).optional()
 }
 
 #[cfg(test)]
