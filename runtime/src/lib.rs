@@ -51,6 +51,8 @@ pub mod codegen {
     pub use crate::schema::{Column, Table, TableKind};
     pub use crate::server::{App, AuthSettings, CollectionApi, EmailTemplate, Server, main};
     pub use crate::types::{GeoPoint, empty_as_none, number};
+    /// The allocator generated binaries declare as their `#[global_allocator]`.
+    pub use mimalloc::MiMalloc as Allocator;
     pub use serde;
     pub use serde_json;
 }

@@ -71,14 +71,14 @@ fn serve_ours(rt: &tokio::runtime::Runtime, app: &'static App, data: &Path, sink
         sender_address: SENDER.into(),
         ..MailArgs::default()
     };
-    let state = AppState {
+    let state = AppState::new(pbgen_runtime::api::Shared {
         app,
         store: pbgen_runtime::store::Store::open(data, 2).expect("open PocketBase's data.db"),
         data_dir: Arc::new(data.to_path_buf()),
         hooks: Arc::new(pbgen_runtime::hooks::NoHooks),
         events: Default::default(),
         mail: Mailer::new(args).expect("mailer"),
-    };
+    });
     let router = auth::routes().with_state(state).into_make_service_with_connect_info::<SocketAddr>();
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let port = listener.local_addr().unwrap().port();

@@ -61,14 +61,14 @@ struct Env {
 
 fn serve_ours(rt: &tokio::runtime::Runtime, app: &'static App, data: &Path) -> Ours {
     let store = pbgen_runtime::store::Store::open(data, 2).expect("open PocketBase's data.db");
-    let state = AppState {
+    let state = AppState::new(pbgen_runtime::api::Shared {
         app,
         store,
         data_dir: Arc::new(data.to_path_buf()),
         hooks: Arc::new(pbgen_runtime::hooks::NoHooks),
         events: Default::default(),
         mail: Default::default(),
-    };
+    });
     let router = auth::routes().with_state(state.clone());
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let port = listener.local_addr().unwrap().port();

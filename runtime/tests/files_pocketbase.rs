@@ -113,14 +113,14 @@ struct Ours {
 fn start_ours(dir: PathBuf) -> Ours {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let store = pbgen_runtime::store::Store::open(&dir, 2).expect("open the copied data.db");
-    let state = AppState {
+    let state = AppState::new(pbgen_runtime::api::Shared {
         app: &APP,
         store,
         data_dir: Arc::new(dir),
         hooks: Arc::new(pbgen_runtime::hooks::NoHooks),
         events: Default::default(),
         mail: Default::default(),
-    };
+    });
     let router = files::routes().with_state(state).layer(axum::middleware::map_response(
         |mut r: axum::response::Response| async move {
             if r.extensions().get::<ServedFile>().is_some() {

@@ -68,6 +68,10 @@ fn document_routes(spec: &mut Value) {
     });
 }
 
+/// The runtime's allocator, as the generated `main.rs` declares it.
+#[global_allocator]
+static ALLOCATOR: pbgen_runtime::codegen::Allocator = pbgen_runtime::codegen::Allocator;
+
 fn main() -> std::process::ExitCode {
     Server::new(&blog::app::APP).with_hooks(Adapter(BlogHooks)).merge(routes()).with_openapi(document_routes).main()
 }

@@ -15,10 +15,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -28,9 +27,27 @@ use crate::server::{App, CollectionApi};
 use crate::store::Store;
 use error::{ApiError, ApiResult};
 
-/// What every handler gets.
+/// What every handler gets: one shared [`Shared`], so the per-request clones (every extractor, layer and
+/// route clones its state) cost one reference count instead of one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The server's state (see [`AppState`]).
+pub struct Shared {
     pub app: &'static App,
     pub store: Store,
     /// The data directory (`--dir`): data.db and `storage/` for uploaded files.
@@ -97,13 +114,9 @@ pub fn router(
     limits: ratelimit::RateLimits,
     mail: crate::mail::Mailer,
 ) -> Router {
-    let state = AppState { app, store, data_dir: Arc::new(data_dir), hooks, events: Default::default(), mail };
-    let security = [
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::X_XSS_PROTECTION, "1; mode=block"),
-        (header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
-    ];
-    let mut router = Router::new()
+    let state =
+        AppState::new(Shared { app, store, data_dir: Arc::new(data_dir), hooks, events: Default::default(), mail });
+    let routes = Router::new()
         .route("/api/health", get(health))
         .route("/api/collections/{collection}/records", get(records::list).post(write::create))
         .route(
@@ -121,43 +134,73 @@ pub fn router(
         .fallback(not_found)
         // PocketBase answers a known path with an unknown method like an unknown route.
         .method_not_allowed_fallback(resource_not_found)
-        .with_state(state.clone())
+        .with_state(state.clone());
+    // The middleware wraps the router once, not each route (`Router::layer` does that): every layer clones
+    // what it wraps per request, which for per-route layers meant boxed copies of the whole stack.
+    let service = tower::ServiceBuilder::new()
+        // One line per request at INFO (method, path, status, latency): PocketBase's request log.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(axum::middleware::from_fn(edge))
+        .layer(axum::middleware::from_fn_with_state((state, ratelimit::Limiter::new(limits)), ratelimit::limit))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(axum::middleware::from_fn_with_state((state, ratelimit::Limiter::new(limits)), ratelimit::limit));
+        .service(routes);
+    Router::new().fallback_service(service)
+}
+
+/// What every response passes through before the rate limits and the routes: Go's path checks
+/// ([`clean_path`]), CORS (preflights answered here, before any other header is added, as in PocketBase),
+/// and PocketBase's security headers.
+async fn edge(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    if let Some(response) = clean_path(&request) {
+        return response;
+    }
+    let has_origin = request.headers().contains_key(header::ORIGIN);
+    if has_origin
+        && request.method() == Method::OPTIONS
+        && let Some(response) = preflight(request.headers())
+    {
+        return response;
+    }
+    let mut response = next.run(request).await;
+    let served_file = response.extensions().get::<crate::files::ServedFile>().is_some();
+    let headers = response.headers_mut();
+    let security = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_XSS_PROTECTION, "1; mode=block"),
+        (header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+    ];
     for (name, value) in security {
-        router = router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
+        headers.entry(name).or_insert(HeaderValue::from_static(value));
     }
     // PocketBase's file download drops X-Frame-Options (files may be embedded); everything else has it.
-    router = router.layer(axum::middleware::map_response(|mut r: axum::response::Response| async move {
-        if r.extensions().get::<crate::files::ServedFile>().is_none()
-            && !r.headers().contains_key(header::X_FRAME_OPTIONS)
-        {
-            r.headers_mut().insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
-        }
-        r
-    }));
-    // Outermost, so preflights are answered before the security headers are added, as in PocketBase.
-    router.layer(axum::middleware::from_fn(cors)).layer(axum::middleware::from_fn(clean_path)).layer(
-        // One line per request at INFO (method, path, status, latency): PocketBase's request log.
-        TraceLayer::new_for_http()
-            .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-            .on_response(DefaultOnResponse::new().level(Level::INFO)),
-    )
+    if !served_file {
+        headers.entry(header::X_FRAME_OPTIONS).or_insert(HeaderValue::from_static("SAMEORIGIN"));
+    }
+    if has_origin {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+        headers.append(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    response
 }
 
 /// What Go's HTTP server does before PocketBase sees a request: a path with a bad `%` escape is a plain-text
-/// 400, and an unclean path (`//`, `.`, `..`) is redirected (307) to its clean form.
-async fn clean_path(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+/// 400, and an unclean path (`//`, `.`, `..`) is redirected (307) to its clean form. `None`: the path is fine.
+fn clean_path(request: &axum::extract::Request) -> Option<axum::response::Response> {
     let path = request.uri().path();
     if !valid_escapes(path.as_bytes()) {
         let mut response = (StatusCode::BAD_REQUEST, "400 Bad Request").into_response();
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
-        return response;
+        return Some(response);
+    }
+    let unclean = path.contains("//") || path.split('/').any(|p| p == "." || p == "..");
+    if !unclean {
+        return None;
     }
     let clean = clean(path);
-    if clean == path {
-        return next.run(request).await;
-    }
     let location = match request.uri().query() {
         Some(q) => format!("{clean}?{q}"),
         None => clean,
@@ -174,7 +217,7 @@ async fn clean_path(request: axum::extract::Request, next: axum::middleware::Nex
     if let Ok(value) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, value);
     }
-    response
+    Some(response)
 }
 
 fn valid_escapes(path: &[u8]) -> bool {
@@ -204,34 +247,24 @@ fn clean(path: &str) -> String {
     out
 }
 
-/// PocketBase's CORS defaults: any origin; a preflight is answered 204 with the allowed methods and the
-/// requested headers echoed; `Access-Control-Allow-Origin` only when the request has an `Origin`.
-async fn cors(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
-    let has_origin = request.headers().contains_key(header::ORIGIN);
-    let preflight = request.method() == Method::OPTIONS
-        && has_origin
-        && request.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
-    if preflight {
-        let mut response = StatusCode::NO_CONTENT.into_response();
-        let headers = response.headers_mut();
-        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
-        headers
-            .insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET,HEAD,PUT,PATCH,POST,DELETE"));
-        if let Some(requested) = request.headers().get(header::ACCESS_CONTROL_REQUEST_HEADERS) {
-            headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, requested.clone());
-        }
-        headers.insert(
-            header::VARY,
-            HeaderValue::from_static("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
-        );
-        return response;
+/// A CORS preflight's answer (any origin, the methods PocketBase allows, the requested headers); `None` when
+/// the OPTIONS request is not a preflight.
+fn preflight(request: &HeaderMap) -> Option<axum::response::Response> {
+    if !request.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD) {
+        return None;
     }
-    let mut response = next.run(request).await;
-    if has_origin {
-        response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
-        response.headers_mut().append(header::VARY, HeaderValue::from_static("Origin"));
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET,HEAD,PUT,PATCH,POST,DELETE"));
+    if let Some(requested) = request.get(header::ACCESS_CONTROL_REQUEST_HEADERS) {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, requested.clone());
     }
-    response
+    headers.insert(
+        header::VARY,
+        HeaderValue::from_static("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+    );
+    Some(response)
 }
 
 /// PocketBase's default request body limit (32 MiB).

@@ -151,14 +151,14 @@ fn fixture() -> Fixture {
         )
         .unwrap();
     });
-    let state = AppState {
+    let state = AppState::new(crate::api::Shared {
         app: &APP,
         store,
         data_dir: Arc::new(dir.path().to_path_buf()),
         hooks: Arc::new(NoHooks),
         events: Default::default(),
         mail: Default::default(),
-    };
+    });
     Fixture { state, _dir: dir }
 }
 

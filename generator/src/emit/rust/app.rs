@@ -167,6 +167,11 @@ pub fn main(target: &Target) -> TokenStream {
     quote! {
         //! `serve [--http 127.0.0.1:8090] [--dir ./pb_data]`, like PocketBase's own binary.
 
+        /// The server allocates per request, and the runtime's allocator (mimalloc) is much faster at that
+        /// than the system's under many threads. A hand-written `main` chooses its own.
+        #[global_allocator]
+        static ALLOCATOR: ::pbgen_runtime::codegen::Allocator = ::pbgen_runtime::codegen::Allocator;
+
         fn main() -> ::std::process::ExitCode {
             ::pbgen_runtime::codegen::main(&#lib::app::APP)
         }
