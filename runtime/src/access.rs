@@ -163,7 +163,7 @@ pub fn reveal_managed_emails(
     );
     let params = ids.into_iter().map(SqlParam::Text).chain(condition.params());
     let managed: Vec<(String, String)> = conn
-        .prepare(&sql)?
+        .prepare_cached(&sql)?
         .query_map(rusqlite::params_from_iter(params), |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
     for (id, email) in managed {

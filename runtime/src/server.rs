@@ -261,6 +261,8 @@ impl Server {
 }
 
 fn run_cli(server: Server) -> ExitCode {
+    // Still single-threaded: the moment for process-wide SQLite settings.
+    crate::store::configure_process();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(

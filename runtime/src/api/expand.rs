@@ -326,7 +326,7 @@ impl Ctx<'_> {
         let t = coll.name;
         for chunk in missing.chunks(CHUNK) {
             let sql = format!("SELECT `id`, `{field}` FROM `{t}` WHERE `id` IN ({})", placeholders(chunk.len()));
-            let mut stmt = self.conn.prepare(&sql)?;
+            let mut stmt = self.conn.prepare_cached(&sql)?;
             let mut rows = stmt.query(rusqlite::params_from_iter(chunk.iter()))?;
             while let Some(row) = rows.next()? {
                 let id: String = row.get(0)?;
@@ -401,7 +401,7 @@ impl Ctx<'_> {
                 rule.sql()
             );
             let params = chunk.iter().map(|id| SqlParam::Text((*id).to_owned())).chain(rule.params());
-            let mut stmt = self.conn.prepare(&sql)?;
+            let mut stmt = self.conn.prepare_cached(&sql)?;
             let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
             while let Some(row) = rows.next()? {
                 let data = record::from_row(target, row, self.viewer)?;

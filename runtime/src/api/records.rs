@@ -80,6 +80,7 @@ async fn list_page(
     let (app, meta) = (state.app, api.meta);
     let writer = (expand.is_empty() && fields.is_empty()).then(|| record::RowWriter::new(meta, &viewer)).flatten();
     let (page, per_page) = (params.page, params.per_page);
+    let store = state.store.clone();
     let (items, total) = state
         .store
         .read(move |conn| {
@@ -124,10 +125,7 @@ async fn list_page(
                 None
             } else {
                 let sql = format!("SELECT COUNT(*) FROM `{}` AS `{alias}` WHERE {}", meta.name, list.filter.sql());
-                Some(
-                    conn.prepare_cached(&sql)?
-                        .query_row(rusqlite::params_from_iter(list.filter.params()), |r| r.get::<_, i64>(0))?,
-                )
+                Some(store.count(conn, &sql, list.filter.params().collect())?)
             };
             Ok((items, total))
         })
