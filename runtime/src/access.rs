@@ -85,6 +85,11 @@ impl Condition {
     }
 
     /// The WHERE text (`1` when unrestricted).
+    /// Whether the condition holds for every row (a public rule, or a superuser): nothing to check.
+    pub fn always(&self) -> bool {
+        self.parts.is_empty()
+    }
+
     pub fn sql(&self) -> String {
         match self.parts.len() {
             0 => "1".to_owned(),

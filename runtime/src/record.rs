@@ -17,12 +17,14 @@ pub struct Viewer {
 
 /// `` `a`, `b`, … `` for every field, in schema order (row index i is field i).
 pub fn select_list(c: &CollectionMeta, alias: &str) -> String {
-    let mut out = String::with_capacity(c.fields.len() * 16);
+    let mut out = String::with_capacity(c.fields.len() * (alias.len() + 16));
     for (i, f) in c.fields.iter().enumerate() {
         if i > 0 {
             out.push_str(", ");
         }
-        out.push_str(&format!("`{alias}`.`{}`", f.name));
+        for part in ["`", alias, "`.`", f.name, "`"] {
+            out.push_str(part);
+        }
     }
     out
 }

@@ -49,10 +49,19 @@ struct Inner {
     counts: counts::Counts,
 }
 
-struct Reader {
+/// A reader connection, as [`Store::read`] lends it (it derefs to the [`Connection`]).
+pub struct Reader {
     conn: Connection,
-    /// `PRAGMA data_version` at this connection's last read ([`counts::Counts::observe`]).
-    data_version: Option<i64>,
+    /// `PRAGMA data_version` when this connection last counted ([`counts::Counts::observe`]).
+    data_version: std::cell::Cell<Option<i64>>,
+}
+
+impl std::ops::Deref for Reader {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        &self.conn
+    }
 }
 
 /// A write for the writer thread: runs in its savepoint and says how to answer once the commit is known.
@@ -78,7 +87,7 @@ impl Store {
         let readers = (0..readers.max(1))
             .map(|_| {
                 let conn = open(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-                let data_version = conn.query_row("PRAGMA data_version", [], |r| r.get(0)).ok();
+                let data_version = conn.query_row("PRAGMA data_version", [], |r| r.get(0)).ok().into();
                 Ok(Reader { conn, data_version })
             })
             .collect::<Result<Vec<_>, String>>()?;
@@ -105,23 +114,23 @@ impl Store {
     pub async fn read<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
+        F: FnOnce(&Reader) -> ApiResult<T> + Send + 'static,
     {
         let permit = self.inner.available.acquire().await.map_err(ApiError::internal)?;
         let readers = &self.inner.readers;
-        let mut reader = readers.lock().unwrap_or_else(|p| p.into_inner()).pop().expect("a permit means a free reader");
-        self.inner.counts.observe(&reader.conn, &mut reader.data_version);
+        let reader = readers.lock().unwrap_or_else(|p| p.into_inner()).pop().expect("a permit means a free reader");
         // A panic is a 500, as it was on the blocking pool, and the connection goes back either way.
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&reader.conn)));
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&reader)));
         readers.lock().unwrap_or_else(|p| p.into_inner()).push(reader);
         drop(permit);
         result.unwrap_or_else(|_| Err(ApiError::internal("a read panicked")))
     }
 
-    /// `SELECT COUNT(*) …` on a reader (`conn`, inside [`Store::read`]), cached until anything commits to the
+    /// `SELECT COUNT(*) …` on a reader (inside [`Store::read`]), cached until anything commits to the
     /// database (see `store/counts.rs`).
-    pub fn count(&self, conn: &Connection, sql: &str, params: Vec<rusqlite::types::Value>) -> rusqlite::Result<i64> {
-        self.inner.counts.count(conn, sql, params)
+    pub fn count(&self, reader: &Reader, sql: &str, params: Vec<rusqlite::types::Value>) -> rusqlite::Result<i64> {
+        self.inner.counts.observe(&reader.conn, &reader.data_version);
+        self.inner.counts.count(&reader.conn, sql, params)
     }
 
     /// Runs `f` on the writer inside a transaction: its changes are committed when it returns `Ok` (and

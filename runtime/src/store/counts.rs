@@ -4,9 +4,11 @@
 //! the page itself. Lists repeat: the same query from many clients, or one client paging. A count stays
 //! valid until anything commits to the database, which every reader connection learns from
 //! `PRAGMA data_version` (it changes when *another* connection commits: our writer, or another process on
-//! the same data.db, such as PocketBase itself). Each read checks it first ([`Counts::observe`]), so a
-//! request that starts after a write was acknowledged never sees a count from before it.
+//! the same data.db, such as PocketBase itself). A connection checks it before it looks a count up
+//! ([`Counts::observe`]), so a request that starts after a write was acknowledged never sees a count from
+//! before it.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -29,17 +31,17 @@ struct Cached {
 }
 
 impl Counts {
-    /// Notes a reader connection's `data_version` (`seen`: what it was at this connection's last read),
-    /// dropping every count when it changed.
-    pub(super) fn observe(&self, conn: &Connection, seen: &mut Option<i64>) {
+    /// Notes a reader connection's `data_version` (`seen`: what it was when this connection last looked),
+    /// dropping every count when it changed: some connection committed since.
+    pub(super) fn observe(&self, conn: &Connection, seen: &Cell<Option<i64>>) {
         let version = conn.prepare_cached("PRAGMA data_version").and_then(|mut s| s.query_row([], |r| r.get(0)));
         let version = version.ok();
-        if version.is_none() || version != *seen {
+        if version.is_none() || version != seen.get() {
             let mut cached = self.lock();
             cached.generation += 1;
             cached.counts.clear();
         }
-        *seen = version;
+        seen.set(version);
     }
 
     /// The count `sql` gives with `params` (one row, one integer column), from the cache when nothing

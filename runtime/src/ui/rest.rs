@@ -49,7 +49,8 @@ impl Rest {
     pub async fn view(&self, collection: &str, id: &str, query: &[(&str, &str)]) -> ApiResult<Value> {
         let raw = Some(super::html::query(query));
         let path = Path((collection.to_owned(), id.to_owned()));
-        Ok(records::view(State(self.state.clone()), path, RawQuery(raw), Method::GET, self.headers(None)).await?.0)
+        json(records::view(State(self.state.clone()), path, RawQuery(raw), Method::GET, self.headers(None)).await?)
+            .await
     }
 
     /// `POST /api/collections/{collection}/records`.
