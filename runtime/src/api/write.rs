@@ -198,13 +198,10 @@ pub async fn create(
             finish_values(meta, &mut values, &prepared.new_passwords, None)?;
             hooks.before_create(meta.name, &mut values).map_err(hook_error)?;
             insert(tx, meta, &values).map_err(|e| unique_error(e, meta, CREATE_FAILED))?;
-            let id = values.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
-            let mut record = read_one(tx, meta, &id, &viewer)?;
-            access::reveal_managed_emails(tx, app, meta, std::slice::from_mut(&mut record), &rule_req, &viewer)?;
-            Ok((record, values))
+            Ok(values)
         })
         .await;
-    let (record, stored) = match result {
+    let stored = match result {
         Ok(done) => done,
         Err(e) => {
             let dir = state.data_dir.clone();
@@ -212,12 +209,32 @@ pub async fn create(
             return Err(e);
         }
     };
+    // The answer is read back after the commit on a reader, not on the writer thread, which every write waits
+    // for; before the event is published, so nobody but a client that chose the id can have changed it.
+    let reader_viewer = who.viewer.clone();
+    let id = stored.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let record = state
+        .store
+        .read(move |conn| {
+            let mut record = read_one(conn, meta, &id, &reader_viewer)?;
+            access::reveal_managed_emails(
+                conn,
+                app,
+                meta,
+                std::slice::from_mut(&mut record),
+                &rule_req,
+                &reader_viewer,
+            )?;
+            Ok(record)
+        })
+        .await;
+    // Committed: the event and the hook follow whatever the read-back gave.
     state
         .events
         .publish_delivered([RecordEvent { action: Action::Create, collection: meta, record: stored.clone() }])
         .await;
     state.hooks.after_create(meta.name, &stored);
-    respond(&state, meta, record, &query, req, who.viewer).await
+    respond(&state, meta, record?, &query, req, who.viewer).await
 }
 
 pub async fn update(
