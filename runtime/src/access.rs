@@ -84,12 +84,12 @@ impl Condition {
         self.params.extend(other.params);
     }
 
-    /// The WHERE text (`1` when unrestricted).
     /// Whether the condition holds for every row (a public rule, or a superuser): nothing to check.
     pub fn always(&self) -> bool {
         self.parts.is_empty()
     }
 
+    /// The WHERE text (`1` when unrestricted).
     pub fn sql(&self) -> String {
         match self.parts.len() {
             0 => "1".to_owned(),

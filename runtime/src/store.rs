@@ -52,7 +52,7 @@ struct Inner {
 /// A reader connection, as [`Store::read`] lends it (it derefs to the [`Connection`]).
 pub struct Reader {
     conn: Connection,
-    /// `PRAGMA data_version` when this connection last counted ([`counts::Counts::observe`]).
+    /// `PRAGMA data_version` when this connection last counted (see `store/counts.rs`).
     data_version: std::cell::Cell<Option<i64>>,
 }
 
@@ -129,8 +129,7 @@ impl Store {
     /// `SELECT COUNT(*) …` on a reader (inside [`Store::read`]), cached until anything commits to the
     /// database (see `store/counts.rs`).
     pub fn count(&self, reader: &Reader, sql: &str, params: Vec<rusqlite::types::Value>) -> rusqlite::Result<i64> {
-        self.inner.counts.observe(&reader.conn, &reader.data_version);
-        self.inner.counts.count(&reader.conn, sql, params)
+        self.inner.counts.count(&reader.conn, &reader.data_version, sql, params)
     }
 
     /// Runs `f` on the writer inside a transaction: its changes are committed when it returns `Ok` (and
@@ -277,8 +276,8 @@ mod tests {
         store.with_writer(|c| c.path().unwrap().to_owned())
     }
 
-    /// Many writes at once share commits; a failing or panicking one is rolled back alone, and every
-    /// acknowledged one is visible to another connection when its answer arrives.
+    /// Concurrent writes (which the writer thread batches): a failing or panicking one is rolled back alone,
+    /// and every acknowledged one is visible to another connection when its answer arrives.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn batched_writes_fail_alone_and_are_committed_when_answered() {
         let (_dir, store) = store();

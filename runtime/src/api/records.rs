@@ -25,10 +25,13 @@ pub async fn list(
 ) -> ApiResult<Response> {
     Ok(match list_page(&state, &name, raw, &method, &headers).await? {
         Page::Value(value) => Json(value).into_response(),
-        Page::Json(bytes) => {
-            ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], bytes).into_response()
-        }
+        Page::Json(bytes) => json_bytes(bytes),
     })
+}
+
+/// A response of JSON already written to bytes.
+fn json_bytes(bytes: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], bytes).into_response()
 }
 
 /// The list response as a JSON value, for callers inside the server (the UI): the same page, parsed when it was
@@ -190,7 +193,7 @@ pub async fn view(
                 Ok(out)
             })
             .await?;
-        return Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], bytes).into_response());
+        return Ok(json_bytes(bytes));
     }
     let record = fetch(&state, api.meta, rule, id, viewer, req, expand).await?;
     let mut out = Value::Object(record);
@@ -199,7 +202,7 @@ pub async fn view(
 }
 
 /// One record by id under a rule (the id is the first parameter, then the rule's).
-fn select_one(meta: &CollectionMeta, rule: &Condition) -> String {
+pub(super) fn select_one(meta: &CollectionMeta, rule: &Condition) -> String {
     let alias = meta.name;
     format!(
         "SELECT {} FROM `{}` AS `{alias}` WHERE `{alias}`.`id` = ? AND {} LIMIT 1",

@@ -562,15 +562,8 @@ fn stored(
     id: &str,
     rule: &Condition,
 ) -> ApiResult<Option<Map<String, Value>>> {
-    let alias = meta.name;
-    let sql = format!(
-        "SELECT {} FROM `{}` AS `{alias}` WHERE `{alias}`.`id` = ? AND {} LIMIT 1",
-        record::select_list(meta, alias),
-        meta.name,
-        rule.sql()
-    );
     let params = std::iter::once(Sql::Text(id.to_owned())).chain(rule.params());
-    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut stmt = conn.prepare_cached(&super::records::select_one(meta, rule))?;
     let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
     let Some(row) = rows.next()? else { return Ok(None) };
     Ok(Some(record::stored(meta, row)?))

@@ -4,8 +4,7 @@
 //! the page itself. Lists repeat: the same query from many clients, or one client paging. A count stays
 //! valid until anything commits to the database, which every reader connection learns from
 //! `PRAGMA data_version` (it changes when *another* connection commits: our writer, or another process on
-//! the same data.db, such as PocketBase itself). A connection checks it before it looks a count up
-//! ([`Counts::observe`]), so a request that starts after a write was acknowledged never sees a count from
+//! the same data.db, such as PocketBase itself). A connection checks it before it looks a count up, so a request that starts after a write was acknowledged never sees a count from
 //! before it.
 
 use std::cell::Cell;
@@ -33,7 +32,7 @@ struct Cached {
 impl Counts {
     /// Notes a reader connection's `data_version` (`seen`: what it was when this connection last looked),
     /// dropping every count when it changed: some connection committed since.
-    pub(super) fn observe(&self, conn: &Connection, seen: &Cell<Option<i64>>) {
+    fn observe(&self, conn: &Connection, seen: &Cell<Option<i64>>) {
         let version = conn.prepare_cached("PRAGMA data_version").and_then(|mut s| s.query_row([], |r| r.get(0)));
         let version = version.ok();
         if version.is_none() || version != seen.get() {
@@ -44,9 +43,16 @@ impl Counts {
         seen.set(version);
     }
 
-    /// The count `sql` gives with `params` (one row, one integer column), from the cache when nothing
-    /// changed since it was counted.
-    pub(super) fn count(&self, conn: &Connection, sql: &str, params: Vec<Value>) -> rusqlite::Result<i64> {
+    /// The count `sql` gives with `params` (one row, one integer column) on reader `conn` (`seen`: its
+    /// `data_version` when it last looked), from the cache when nothing changed since it was counted.
+    pub(super) fn count(
+        &self,
+        conn: &Connection,
+        seen: &Cell<Option<i64>>,
+        sql: &str,
+        params: Vec<Value>,
+    ) -> rusqlite::Result<i64> {
+        self.observe(conn, seen);
         let key = format!("{sql}\u{0}{params:?}");
         let generation = {
             let cached = self.lock();
